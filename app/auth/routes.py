@@ -1,0 +1,146 @@
+from fastapi import APIRouter, Request
+
+from app import i18n
+from app.access import Actor
+from app.admin.service import list_teams, update_profile_lang
+from app.auth import service
+from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm, TeamPickForm
+from app.config import get_settings
+from app.deps import ActorDep, SessionDep, client_ip
+from app.i18n import _
+from app.security import SESSION_COOKIE, cookie_secure
+from app.web import parse_form, redirect, render
+
+public = APIRouter()
+router = APIRouter()
+
+
+def _safe_next(value: str | None) -> str:
+    # Only paths of this site: never an open redirect.
+    return value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
+
+
+@public.get("/login")
+def login_page(request: Request, next: str | None = None):
+    return render(request, "auth/login.html", {"values": {"next": next}, "errors": {}})
+
+
+@public.post("/login")
+async def login(request: Request, session: SessionDep):
+    form = await parse_form(request, LoginForm)
+    if not form.ok:
+        return render(request, "auth/login.html", {"values": form.values, "errors": form.errors}, status=422)
+    assert form.data is not None
+    try:
+        user = service.authenticate(session, form.data.email, form.data.password, client_ip(request))
+    except service.SignInRefused as exc:
+        values = {"email": form.data.email, "next": form.data.next}
+        return render(request, "auth/login.html", {"values": values, "errors": {"__all__": exc.message}}, status=422)
+    token = service.start_session(session, user, client_ip(request), request.headers.get("user-agent"))
+    resp = redirect(request, _safe_next(form.data.next))
+    resp.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request.scope),
+        max_age=get_settings().session_absolute_hours * 3600,
+    )
+    return resp
+
+
+@public.get("/invite/{token}")
+def invitation_page(request: Request, token: str, session: SessionDep):
+    found = service.find_invitation(session, token)
+    return render(
+        request,
+        "auth/invite.html",
+        {"invited": found[1] if found else None, "errors": {}},
+        status=200 if found else 404,
+    )
+
+
+@public.post("/invite/{token}")
+async def accept_invitation(request: Request, token: str, session: SessionDep):
+    found = service.find_invitation(session, token)
+    if not found:
+        return render(request, "auth/invite.html", {"invited": None, "errors": {}}, status=404)
+    inv, user = found
+    form = await parse_form(request, SetPasswordForm)
+    errors = dict(form.errors)
+    if form.data is not None:
+        problem = service.password_problem(form.data.password, email=user.email, name=user.name)
+        if problem:
+            errors["password"] = problem
+        elif form.data.password != form.data.confirm:
+            errors["confirm"] = _("The two passwords differ.")
+    if errors:
+        return render(request, "auth/invite.html", {"invited": user, "errors": errors}, status=422)
+    assert form.data is not None
+    service.accept_invitation(session, inv, user, form.data.password, client_ip(request))
+    return render(request, "auth/invite.html", {"invited": user, "done": True, "errors": {}})
+
+
+@router.post("/logout")
+def logout(request: Request, actor: ActorDep, session: SessionDep):
+    service.end_session(session, actor)
+    resp = redirect(request, "/login")
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp
+
+
+@router.get("/team")
+def team_page(request: Request, actor: ActorDep, session: SessionDep):
+    teams = [t for t in list_teams(session, actor) if t.id in actor.team_ids]
+    return render(request, "auth/team.html", {"teams": teams})
+
+
+@router.post("/team")
+async def pick_team(request: Request, actor: ActorDep, session: SessionDep):
+    form = await parse_form(request, TeamPickForm)
+    if not form.ok:
+        teams = [t for t in list_teams(session, actor) if t.id in actor.team_ids]
+        return render(request, "auth/team.html", {"teams": teams, "error": _("Choose one of the options.")}, status=422)
+    assert form.data is not None
+    service.pick_team(session, actor, form.data.team_id)
+    return redirect(request, "/")
+
+
+def _account(request: Request, actor: Actor, **ctx):
+    return render(
+        request,
+        "auth/account.html",
+        {"errors": {}, "values": {}, **ctx},
+        block="password",
+        status=422 if ctx.get("errors") else 200,
+    )
+
+
+@router.get("/account")
+def account_page(request: Request, actor: ActorDep):
+    return _account(request, actor)
+
+
+@router.post("/account/password")
+async def change_password(request: Request, actor: ActorDep, session: SessionDep):
+    form = await parse_form(request, ChangePasswordForm)
+    errors = dict(form.errors)
+    if form.data is not None:
+        if form.data.password != form.data.confirm:
+            errors["confirm"] = _("The two passwords differ.")
+        else:
+            problem = service.change_password(session, actor, form.data.current, form.data.password)
+            if problem:
+                errors[problem[0]] = problem[1]
+    if errors:
+        return _account(request, actor, errors=errors)
+    return _account(request, actor, saved=_("Your password has been changed. Your other devices are signed out."))
+
+
+@router.post("/account/language")
+async def change_language(request: Request, actor: ActorDep, session: SessionDep):
+    form = await parse_form(request, LanguageForm)
+    if form.data is not None:
+        update_profile_lang(session, actor, form.data.lang)
+        i18n.set_lang(form.data.lang)
+    return redirect(request, "/account")

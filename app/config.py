@@ -1,0 +1,38 @@
+"""One pydantic-settings Settings object: every knob of Parcours, read from the environment or `.env`."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", env_file=".env", extra="ignore")
+
+    # SQLite under var/ is the zero-setup default; PostgreSQL in production.
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'parcours.db'}"
+    # Signs CSRF tokens. Set it in production (any long random string); the default is for development only.
+    secret_key: str = "dev-only-change-me-" + "0" * 32
+    # Server-side sessions: idle and absolute lifetimes.
+    session_idle_minutes: int = 8 * 60
+    session_absolute_hours: int = 72
+    # Mark cookies Secure. "auto": when the request came over https (behind a proxy, run uvicorn with
+    # --proxy-headers so the scheme is known).
+    cookie_secure: str = "auto"
+    invitation_days: int = 7
+    # argon2id cost: the library's defaults (RFC 9106 "low memory"); the tests lower them for speed.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 4
+    default_lang: str = "fr"
+    # Progressive sign-in throttling (see app/auth/service.py).
+    throttle_free_attempts: int = 5
+    throttle_max_delay_seconds: int = 900
+    log_level: str = "info"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,58 @@
+"""create_app(): routers, middleware, error handlers and static files."""
+
+import logging
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.admin.routes import router as admin_router
+from app.auth.routes import public as auth_public
+from app.auth.routes import router as auth_router
+from app.config import get_settings
+from app.deps import get_actor
+from app.errors import install_error_handlers
+from app.home.routes import router as home_router
+from app.security import SecurityMiddleware
+from app.web import STATIC
+
+# Every router here is behind sign-in; only `public` routes are reachable without a session.
+PRIVATE_ROUTERS = [home_router, auth_router, admin_router]
+
+
+class CachedStatic(StaticFiles):
+    """Static files are cache-busted by content hash (web.static_url), so browsers may keep them a year."""
+
+    async def get_response(self, path, scope):
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    app = FastAPI(title="Parcours", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+
+    public = APIRouter()
+
+    @public.get("/healthz", include_in_schema=False)
+    def healthz():
+        return PlainTextResponse("ok")
+
+    app.include_router(public)
+    app.include_router(auth_public)
+    private = APIRouter(dependencies=[Depends(get_actor)])
+    for router in PRIVATE_ROUTERS:
+        private.include_router(router)
+    app.include_router(private)
+    app.mount("/static", CachedStatic(directory=STATIC), name="static")
+    install_error_handlers(app)
+    app.add_middleware(SecurityMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    return app
+
+
+app = create_app()

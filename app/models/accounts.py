@@ -1,0 +1,128 @@
+"""Organisations, teams, users, their sessions, sign-in throttling and the audit log."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.models.base import OrgRecord, SyncRecord, ts_field
+
+
+class TeamKind(StrEnum):
+    patrol = "patrol"
+    metro_patrol = "metro_patrol"
+    rest_area = "rest_area"
+    reception = "reception"
+    accommodation = "accommodation"
+    coordination = "coordination"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    worker = "worker"
+    health = "health"
+    reception = "reception"
+    steering = "steering"
+
+
+class Organisation(SyncRecord, table=True):
+    __tablename__ = "organisations"
+
+    name: str = Field(max_length=120, nullable=False)
+
+
+class Team(OrgRecord, table=True):
+    __tablename__ = "teams"
+
+    name: str = Field(max_length=120, nullable=False)
+    kind: str = Field(sa_type=String(32), nullable=False)
+    capacity: int | None = Field(default=None)
+    # Night teams: their working day runs from noon to noon, so a night shift is one day.
+    noon_to_noon: bool = Field(default=False, nullable=False)
+    archived_at: datetime | None = ts_field(nullable=True)
+
+
+class User(SyncRecord, table=True):
+    __tablename__ = "users"
+
+    # Null only for steering accounts, which belong to no organisation.
+    org_id: uuid.UUID | None = Field(default=None, foreign_key="organisations.id", index=True)
+    email: str = Field(max_length=254, unique=True, nullable=False)
+    name: str = Field(max_length=120, nullable=False)
+    role: str = Field(sa_type=String(32), nullable=False)
+    lang: str | None = Field(default=None, max_length=8)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True, nullable=False)
+    last_login_at: datetime | None = ts_field(nullable=True)
+
+
+class TeamMembership(SQLModel, table=True):
+    __tablename__ = "team_memberships"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True)
+    team_id: uuid.UUID = Field(foreign_key="teams.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time link an admin hands over so that a new user sets their own password."""
+
+    __tablename__ = "invitations"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, nullable=False)
+    token_hash: str = Field(max_length=64, unique=True, nullable=False)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    used_at: datetime | None = ts_field(nullable=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "user_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, nullable=False)
+    org_id: uuid.UUID | None = Field(default=None, foreign_key="organisations.id", index=True)
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id")
+    created_at: datetime = ts_field()
+    last_seen_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    revoked_at: datetime | None = ts_field(nullable=True)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per key (an account, an address, or both)."""
+
+    __tablename__ = "login_throttles"
+
+    key: str = Field(primary_key=True, max_length=320)
+    failures: int = Field(default=0, nullable=False)
+    last_failure_at: datetime = ts_field()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, when. Written only by app.audit.record(); never holds notes or aliases."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_org_at", "org_id", "at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID | None = Field(default=None, foreign_key="organisations.id")
+    user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    team_id: uuid.UUID | None = Field(default=None)
+    action: str = Field(max_length=64, nullable=False)
+    entity_type: str | None = Field(default=None, max_length=64)
+    entity_id: str | None = Field(default=None, max_length=64)
+    at: datetime = ts_field()
+    ip: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] | None = Field(default=None, sa_type=JSON)

@@ -1,0 +1,203 @@
+"""Rendering (a whole page, or one block for in-page htmx requests) and form parsing helpers."""
+
+import hashlib
+import typing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+from pydantic import BaseModel, ValidationError
+
+from app import i18n
+from app.access import PERMISSIONS
+from app.config import ROOT
+from app.i18n import _
+
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+TZ = ZoneInfo("Europe/Paris")
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "xml"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def _static_versions() -> dict[str, str]:
+    out = {}
+    for path in STATIC.rglob("*"):
+        if path.is_file():
+            out[path.relative_to(STATIC).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return out
+
+
+_VERSIONS = _static_versions()
+
+
+def static_url(name: str) -> str:
+    """A cache-busted URL: the file's content hash in the query, so it can be cached for a year."""
+    return f"/static/{name}?v={_VERSIONS.get(name, '0')}"
+
+
+def local_dt(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(TZ).strftime(fmt)
+
+
+TEAM_KINDS = {
+    "patrol": i18n.lazy("Patrol"),
+    "metro_patrol": i18n.lazy("Metro patrol"),
+    "rest_area": i18n.lazy("Rest area"),
+    "reception": i18n.lazy("Reception"),
+    "accommodation": i18n.lazy("Accommodation"),
+    "coordination": i18n.lazy("Coordination"),
+}
+ROLE_LABELS = {
+    "admin": i18n.lazy("Admin"),
+    "coordinator": i18n.lazy("Coordinator"),
+    "worker": i18n.lazy("Field worker"),
+    "health": i18n.lazy("Health worker"),
+    "reception": i18n.lazy("Reception"),
+    "steering": i18n.lazy("Steering partner"),
+}
+
+
+def tr_items(labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(value, translated label) pairs for a select."""
+    return [(k, _(v)) for k, v in labels.items()]
+
+
+env.filters["tr_items"] = tr_items
+env.globals.update(
+    ORG_ROLE_LABELS={k: v for k, v in ROLE_LABELS.items() if k != "steering"},
+    static_url=static_url,
+    PERMISSIONS=PERMISSIONS,
+    LANG_NAMES=i18n.LANG_NAMES,
+    TEAM_KINDS=TEAM_KINDS,
+    ROLE_LABELS=ROLE_LABELS,
+)
+env.filters["local_dt"] = local_dt
+
+
+def is_partial(request: Request) -> bool:
+    """An in-page htmx request (not a boosted navigation, not a history restore) gets one block."""
+    h = request.headers
+    return h.get("HX-Request") == "true" and h.get("HX-Boosted") != "true" and not h.get("HX-History-Restore-Request")
+
+
+def render(
+    request: Request,
+    template: str,
+    ctx: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    state = request.state
+    context = {
+        "request": request,
+        "actor": getattr(state, "actor", None),
+        "csrf_token": getattr(state, "csrf_token", ""),
+        "lang": i18n.get_lang(),
+        "nav": getattr(state, "nav", None),
+        **(ctx or {}),
+    }
+    if block and is_partial(request):
+        html = render_block(env, template, block, **context)
+    else:
+        html = env.get_template(template).render(**context)
+    resp = HTMLResponse(html, status_code=status, headers=headers)
+    resp.headers["Vary"] = "HX-Request"
+    return resp
+
+
+def redirect(request: Request, url: str) -> RedirectResponse:
+    """After a successful POST: 303 to the result. htmx follows it and shows (and pushes) the new page."""
+    return RedirectResponse(url, status_code=303)
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class FormResult(Generic[T]):
+    data: T | None
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None and not self.errors
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, set, tuple, frozenset):
+        return True
+    return any(_is_list(a) for a in typing.get_args(annotation)) if origin else False
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return _("This field is required.")
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.", n=ctx.get("max_length"))
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.", n=ctx.get("min_length"))
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return _("Enter a number.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Must be at least %(n)s.", n=ctx.get("ge", ctx.get("gt")))
+    if kind in ("less_than_equal", "less_than"):
+        return _("Must be at most %(n)s.", n=ctx.get("le", ctx.get("lt")))
+    if kind in ("enum", "literal_error", "uuid_parsing", "uuid_type"):
+        return _("Choose one of the options.")
+    if kind.startswith(("date", "datetime", "time")):
+        return _("Enter a valid date.")
+    if kind == "value_error":
+        return str(ctx.get("error", "")) or _("This value is not valid.")
+    if kind in ("string_pattern_mismatch",):
+        return _("This value is not valid.")
+    return _("This value is not valid.")
+
+
+def validate_form(model: type[T], values: dict[str, Any]) -> FormResult[T]:
+    clean = {k: v for k, v in values.items() if v not in ("", None, [])}
+    try:
+        return FormResult(model.model_validate(clean), values)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err.get("loc") else "__all__"
+            errors.setdefault(name, _message(err))
+        return FormResult(None, values, errors)
+
+
+async def parse_form(request: Request, model: type[T]) -> FormResult[T]:
+    """Read the posted form into `model`. Errors come back as translated sentences per field, with the raw
+    values kept so the form is shown again exactly as typed."""
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if _is_list(info.annotation):
+            values[name] = [str(v).strip() for v in form.getlist(name) if str(v).strip()]
+        else:
+            raw = form.get(name)
+            values[name] = raw.strip() if isinstance(raw, str) else raw
+    return validate_form(model, values)
