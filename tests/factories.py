@@ -62,6 +62,6 @@ def sign_in(client: TestClient, db: Session, user: User) -> TestClient:
 
 
 def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    match = re.search(r'data-csrf="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)

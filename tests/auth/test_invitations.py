@@ -28,7 +28,7 @@ def test_invited_user_sets_password_then_signs_in(client, db):
     client.headers.pop("X-CSRF-Token")
     page = client.get("/" + link, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "Dana" in page.text
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    token = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
     bad = client.post(
         "/" + link, data={"password": "abc", "confirm": "abc", "csrf_token": token}, headers={"Accept-Language": "en"}
     )
@@ -46,7 +46,7 @@ def test_invited_user_sets_password_then_signs_in(client, db):
     # The link works once.
     assert client.get("/" + link).status_code == 404
     login = client.get("/login")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', login.text).group(1)
+    token = re.search(r'data-csrf="([^"]+)"', login.text).group(1)
     resp = client.post(
         "/login",
         data={"email": "dana@example.org", "password": "walking in the rain", "csrf_token": token},

@@ -1,0 +1,51 @@
+"""Sign in, pick a team, reach the home page and sign out, at a phone's size; a failed sign-in says why."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import pick_team, sign_in
+
+
+def test_worker_signs_in_picks_a_team_sees_home_and_signs_out(page):
+    sign_in(page, "worker@boreal.demo")
+    # The worker is in two teams: asked which one they work with today.
+    expect(page).to_have_url(re.compile(r"/team$"))
+    expect(page.get_by_role("heading")).to_have_text("Which team are you working with today?")
+    page.get_by_role("button", name=re.compile("Maraude métro ligne 12")).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator(".team-card h1")).to_have_text("Maraude métro ligne 12")
+    expect(page.locator(".team-card")).to_contain_text("working day from noon to noon")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav).to_be_visible()
+    box = nav.bounding_box()
+    assert box and box["y"] + box["height"] <= 740 and box["width"] == 360, "bottom navigation fits the phone"
+    nav.get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_failed_sign_in_shows_its_message_and_keeps_the_email(page):
+    sign_in(page, "worker@horizon.demo", "not the password")
+    expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
+    expect(page.locator("#f-email")).to_have_value("worker@horizon.demo")
+
+
+def test_the_app_speaks_french_to_a_french_phone(new_page):
+    page = new_page(locale="fr-FR")
+    sign_in(page, "reception@horizon.demo")
+    expect(page.get_by_role("navigation", name="Navigation principale")).to_contain_text("Accueil")
+    expect(page.locator(".team-card h1")).to_have_text("Espace de repos Rosa")
+
+
+def test_every_demo_role_reaches_its_home(new_page):
+    for role in ("admin", "coordinator", "health", "reception"):
+        page = new_page()
+        sign_in(page, f"{role}@horizon.demo")
+        if page.url.endswith("/team"):
+            pick_team(page, "Coordination" if role in ("admin", "coordinator") else "Maraude Stalingrad")
+        expect(page.locator(".team-card h1")).to_be_visible()
+        admin_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")
+        expect(admin_link).to_have_count(1 if role == "admin" else 0)
