@@ -37,19 +37,15 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @app.command()
-def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only when the database has no organisation.")):
+def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Not into a database that holds real organisations.")):
     """Load the demo organisations, teams and users (idempotent) and print the logins."""
     from app.db import get_engine
-    from app.demo import DEMO_PASSWORD, has_data, load_demo
+    from app.demo import DEMO_PASSWORD, has_other_data, load_demo
 
     with Session(get_engine()) as session:
-        if if_empty and has_data(session):
-            from app.demo import ORGS
-            from app.models import Organisation
-
-            if not session.exec(select(Organisation).where(Organisation.name == ORGS[0][0])).first():
-                typer.echo("The database already has data: no demo loaded.")
-                return
+        if if_empty and has_other_data(session):
+            typer.echo("The database already holds other organisations: no demo data loaded.")
+            return
         logins = load_demo(session)
         session.commit()
     typer.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
@@ -108,7 +104,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
         log_level=get_settings().log_level,
     )
 

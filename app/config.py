@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     throttle_free_attempts: int = 5
     throttle_max_delay_seconds: int = 900
     log_level: str = "info"
+    # Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are trusted.
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 @lru_cache

@@ -85,5 +85,7 @@ def load_demo(session: Session) -> list[DemoLogin]:
     return logins
 
 
-def has_data(session: Session) -> bool:
-    return session.exec(select(Organisation.id)).first() is not None
+def has_other_data(session: Session) -> bool:
+    """True when the database holds organisations that are not the demo ones (a real installation)."""
+    demo_names = [name for name, _slug in ORGS]
+    return session.exec(select(Organisation.id).where(Organisation.name.not_in(demo_names))).first() is not None
