@@ -31,12 +31,12 @@ test: $(DEV_STAMP)
 	$(BIN)/pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: $(DEV_STAMP)
-	$(BIN)/ruff format app tests migrations bench
-	$(BIN)/ruff check --fix app tests migrations bench
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # Usage: make migration m="what changed"  (then read and edit the generated file)
 migration: $(STAMP)
