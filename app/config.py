@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     throttle_free_attempts: int = 5
     throttle_max_delay_seconds: int = 900
     log_level: str = "info"
+    # Documents and photos attached to persons: kept outside the database, in this directory (back it up with
+    # the database), refused past this size.
+    documents_dir: str = str(ROOT / "var" / "documents")
+    documents_max_mb: int = 10
     # Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are trusted.
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from app.auth.service import hash_password
 from app.models import Organisation, Team, TeamMembership, User
+from app.persons.demo import load_demo_persons
 
 DEMO_PASSWORD = "parcours-demo-2026"  # noqa: S105 (printed for newcomers on purpose)
 
@@ -81,6 +82,8 @@ def load_demo(session: Session) -> list[DemoLogin]:
                 for i in team_idx:
                     session.add(TeamMembership(user_id=user.id, team_id=teams[i].id, org_id=org.id))
             logins.append(DemoLogin(org_name, email, role))
+        session.flush()
+        load_demo_persons(session, org.id, teams)
     session.flush()
     return logins
 

@@ -14,11 +14,13 @@ from app.config import get_settings
 from app.deps import get_actor
 from app.errors import install_error_handlers
 from app.home.routes import router as home_router
+from app.persons.admin_routes import router as persons_admin_router
+from app.persons.routes import router as persons_router
 from app.security import SecurityMiddleware
 from app.web import STATIC
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
-PRIVATE_ROUTERS = [home_router, auth_router, admin_router]
+PRIVATE_ROUTERS = [home_router, auth_router, admin_router, persons_router, persons_admin_router]
 
 
 class CachedStatic(StaticFiles):

@@ -11,6 +11,7 @@ _tmp = Path(tempfile.mkdtemp(prefix="parcours-test-"))
 TEST_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.db'}"
 os.environ["DATABASE_URL"] = TEST_URL
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
+os.environ.setdefault("DOCUMENTS_DIR", str(_tmp / "documents"))
 # Cheap hashing in tests; production keeps the library's defaults.
 os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_COST"] = "1024"

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -65,3 +66,104 @@ def csrf_from(html: str) -> str:
     match = re.search(r'data-csrf="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+# ---------------------------------------------------------------- persons
+def make_person(db: Session, org: Organisation, alias: str | None = None, teams: list[Team] | None = None, **kw):
+    from app.models import Person, PersonTeam
+    from app.persons.service import new_unique_code, set_names
+
+    person = Person(
+        org_id=org.id, alias=alias or f"Person {uuid.uuid4().hex[:6]}", code=new_unique_code(db, org.id), **kw
+    )
+    db.add(person)
+    db.flush()
+    set_names(db, person)
+    for team in teams or []:
+        db.add(PersonTeam(person_id=person.id, team_id=team.id, org_id=org.id))
+    db.commit()
+    return person
+
+
+def make_note(db: Session, org: Organisation, person=None, body: str = "A note", urgent: bool = False, **kw):
+    from app.models import PersonNote
+
+    person = person or make_person(db, org)
+    note = PersonNote(org_id=org.id, person_id=person.id, body=body, urgent=urgent, **kw)
+    db.add(note)
+    db.commit()
+    return note
+
+
+def make_exit_reason(db: Session, org: Organisation, label: str = "Housed"):
+    from app.models import ExitReason
+
+    reason = ExitReason(org_id=org.id, label=label)
+    db.add(reason)
+    db.commit()
+    return reason
+
+
+def make_exit(db: Session, org: Organisation, person=None):
+    from datetime import date
+
+    from app.models import PersonExit
+
+    person = person or make_person(db, org)
+    row = PersonExit(org_id=org.id, person_id=person.id, reason_id=make_exit_reason(db, org).id, left_on=date.today())
+    db.add(row)
+    db.commit()
+    return row
+
+
+def make_link(db: Session, org: Organisation, person=None, other=None, relation: str = "brother"):
+    from app.models import PersonLink
+
+    person, other = person or make_person(db, org), other or make_person(db, org)
+    link = PersonLink(org_id=org.id, person_id=person.id, other_id=other.id, relation=relation)
+    db.add(link)
+    db.commit()
+    return link
+
+
+def make_place(db: Session, org: Organisation, person=None, name: str = "Jardin d'Éole"):
+    from app.models import PersonPlace
+
+    person = person or make_person(db, org)
+    place = PersonPlace(org_id=org.id, person_id=person.id, name=name)
+    db.add(place)
+    db.commit()
+    return place
+
+
+def make_document(db: Session, org: Organisation, person=None, content: bytes = b"%PDF-1.4 test", name="doc.pdf"):
+    from app.config import get_settings
+    from app.models import PersonDocument
+
+    person = person or make_person(db, org)
+    doc_id = uuid.uuid4()
+    key = f"{org.id}/{doc_id.hex}.pdf"
+    path = Path(get_settings().documents_dir) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    doc = PersonDocument(
+        id=doc_id,
+        org_id=org.id,
+        person_id=person.id,
+        name=name,
+        content_type="application/pdf",
+        size=len(content),
+        storage_key=key,
+    )
+    db.add(doc)
+    db.commit()
+    return doc
+
+
+def make_custom_field(db: Session, org: Organisation, label: str = "Dog", kind: str = "text", **kw):
+    from app.models import CustomField
+
+    field = CustomField(org_id=org.id, label=label, kind=kind, **kw)
+    db.add(field)
+    db.commit()
+    return field

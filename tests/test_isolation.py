@@ -11,7 +11,20 @@ from sqlmodel import Session
 
 from app.deps import ActorDep, SessionDep
 from app.models import Organisation, Team
-from tests.factories import make_org, make_team, make_user, sign_in
+from tests.factories import (
+    make_custom_field,
+    make_document,
+    make_exit,
+    make_exit_reason,
+    make_link,
+    make_note,
+    make_org,
+    make_person,
+    make_place,
+    make_team,
+    make_user,
+    sign_in,
+)
 
 # Path parameters that are not ids of organisation-owned records (public tokens).
 NOT_IDS = {"token", "path"}
@@ -20,6 +33,16 @@ NOT_IDS = {"token", "path"}
 ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {
     "team_id": lambda db, org: make_team(db, org).id,
     "user_id": lambda db, org: make_user(db, org).id,
+    "person_id": lambda db, org: make_person(db, org).id,
+    "other_id": lambda db, org: make_person(db, org).id,
+    "code": lambda db, org: make_person(db, org).code,  # type: ignore[dict-item]
+    "note_id": lambda db, org: make_note(db, org).id,
+    "exit_id": lambda db, org: make_exit(db, org).id,
+    "link_id": lambda db, org: make_link(db, org).id,
+    "place_id": lambda db, org: make_place(db, org).id,
+    "document_id": lambda db, org: make_document(db, org).id,
+    "field_id": lambda db, org: make_custom_field(db, org).id,
+    "reason_id": lambda db, org: make_exit_reason(db, org).id,
 }
 
 # Roles of organisation A that try every route: together they hold every permission an id route can need.

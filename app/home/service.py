@@ -1,20 +1,23 @@
 """The home page: the team picked for today and its work."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
 from app.access import Actor, get_or_404
 from app.models import Team
+from app.persons.service import UrgentNote, urgent_notes
 
 
 @dataclass
 class Home:
     team: Team | None
     needs_team_choice: bool
+    urgent_notes: list[UrgentNote] = field(default_factory=list)
 
 
 def home(session: Session, actor: Actor) -> Home:
     if actor.team_id is not None:
-        return Home(team=get_or_404(session, actor, Team, actor.team_id), needs_team_choice=False)
+        team = get_or_404(session, actor, Team, actor.team_id)
+        return Home(team=team, needs_team_choice=False, urgent_notes=urgent_notes(session, actor, team.id))
     return Home(team=None, needs_team_choice=len(actor.team_ids) > 1)

@@ -1,0 +1,177 @@
+"""Finding persons: the list (filters, last contact first), tolerant search by alias, other alias or code, and
+the duplicate guard shown while an alias is typed. The index strategy is described in names.py."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from difflib import SequenceMatcher
+
+from sqlalchemy import exists
+from sqlmodel import Session, col, select
+
+from app.access import Actor
+from app.models import Person, PersonExit, PersonName, PersonTeam, utcnow
+from app.persons import codes
+from app.persons.forms import SearchForm
+from app.persons.names import normalise, phonetic_key, prefix_clause
+from app.persons.service import age_of, is_basic, require_read, teams_by_person, user_names
+
+PAGE_SIZE = 30
+CANDIDATES = 200  # rows read from each index range before scoring: bounds the work at any size
+
+
+@dataclass
+class Row:
+    """One person in a list. For the reception role only id, alias, code and alert are filled."""
+
+    id: uuid.UUID
+    alias: str
+    code: str
+    alert: bool
+    basic: bool = False
+    age: int | None = None
+    teams: list[str] = field(default_factory=list)
+    last_contact_at: datetime | None = None
+    last_contact_by: str | None = None
+    active: bool = True
+    matched: str | None = None  # the other alias that matched, when it was not the alias
+    score: float = 0.0
+
+
+@dataclass
+class Results:
+    rows: list[Row]
+    more: bool = False
+
+
+def _filters(stmt, actor: Actor, form: SearchForm):
+    """The list filters, as SQL on `persons` (so LIMITs apply after them)."""
+    stmt = stmt.where(Person.org_id == actor.org_id, col(Person.deleted_at).is_(None))
+    team_exit = None
+    if form.team_id is not None:
+        stmt = stmt.where(
+            exists().where(PersonTeam.person_id == Person.id, PersonTeam.team_id == form.team_id)  # type: ignore[arg-type]
+        )
+        team_exit = exists().where(
+            PersonExit.person_id == Person.id,  # type: ignore[arg-type]
+            PersonExit.team_id == form.team_id,  # type: ignore[arg-type]
+            col(PersonExit.returned_on).is_(None),
+            col(PersonExit.deleted_at).is_(None),
+        )
+    if form.status == "active":
+        stmt = stmt.where(col(Person.active).is_(True))
+        if team_exit is not None:
+            stmt = stmt.where(~team_exit)
+    elif form.status == "inactive":
+        stmt = (
+            stmt.where(col(Person.active).is_(False) | team_exit)
+            if team_exit is not None
+            else stmt.where(col(Person.active).is_(False))
+        )
+    if form.days:
+        stmt = stmt.where(Person.last_contact_at >= utcnow() - timedelta(days=form.days))
+    return stmt
+
+
+def _score(qn: str, qk: str, norm: str, key: str, primary: bool) -> float:
+    if norm == qn:
+        base = 100.0
+    elif norm.startswith(qn):
+        base = 80.0 + 10.0 * len(qn) / len(norm)
+    elif key == qk:
+        base = 70.0
+    elif key.startswith(qk):
+        base = 50.0 + 10.0 * len(qk) / max(len(key), 1)
+    else:
+        base = 30.0
+    return base + 10.0 * SequenceMatcher(None, qn, norm).ratio() + (3.0 if primary else 0.0)
+
+
+def _candidates(session: Session, actor: Actor, form: SearchForm, text: str) -> dict[uuid.UUID, tuple[float, bool]]:
+    """Person id -> (best score, matched on the alias itself) for `text`, read from bounded index ranges."""
+    qn, qk = normalise(text), phonetic_key(text)
+    found: dict[uuid.UUID, tuple[float, bool]] = {}
+    if not qn:
+        return found
+    dialect = session.get_bind().dialect.name
+    base = select(PersonName.person_id, PersonName.norm, PersonName.key, PersonName.primary).join(
+        Person, col(Person.id) == col(PersonName.person_id)
+    )
+    base = _filters(base, actor, form).where(PersonName.org_id == actor.org_id)
+    lookups = [prefix_clause(PersonName.norm, qn, dialect)]
+    if qk:
+        lookups += [col(PersonName.key) == qk, prefix_clause(PersonName.key, qk, dialect)]
+    for clause in lookups:
+        for pid, norm, key, primary in session.exec(base.where(clause).limit(CANDIDATES)):
+            score = _score(qn, qk, norm, key, primary)
+            if pid not in found or score > found[pid][0]:
+                found[pid] = (score, primary)
+    code = codes.clean_code(text)
+    if code:
+        person = session.exec(select(Person).where(Person.org_id == actor.org_id, Person.code == code)).first()
+        while person is not None and person.merged_into_id is not None:  # an old card still finds the person
+            person = session.get(Person, person.merged_into_id)
+        if person is not None and person.deleted_at is None:
+            found[person.id] = (1000.0, True)
+    return found
+
+
+def _rows(session: Session, actor: Actor, persons: list[Person]) -> list[Row]:
+    if is_basic(actor):
+        return [Row(p.id, p.alias, p.code, p.alert, basic=True) for p in persons]
+    teams = teams_by_person(session, [p.id for p in persons])
+    names = user_names(session, {p.last_contact_by for p in persons})
+    return [
+        Row(
+            p.id,
+            p.alias,
+            p.code,
+            p.alert,
+            age=age_of(p),
+            teams=teams.get(p.id, []),
+            last_contact_at=p.last_contact_at,
+            last_contact_by=names.get(p.last_contact_by) if p.last_contact_by else None,
+            active=p.active,
+        )
+        for p in persons
+    ]
+
+
+def search(session: Session, actor: Actor, form: SearchForm) -> Results:
+    """Without a term: the filtered list, last contact first, one page. With a term: the best matches first
+    (ties: the most recent contact)."""
+    require_read(actor)
+    text = (form.q or "").strip()
+    if not text:
+        stmt = _filters(select(Person), actor, form).order_by(col(Person.last_contact_at).desc(), col(Person.id))
+        persons = list(session.exec(stmt.offset((form.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+        return Results(_rows(session, actor, persons[:PAGE_SIZE]), more=len(persons) > PAGE_SIZE)
+    found = _candidates(session, actor, form, text)
+    persons = list(session.exec(select(Person).where(col(Person.id).in_(found)))) if found else []
+    persons.sort(key=lambda p: (-found[p.id][0], -p.last_contact_at.timestamp()))
+    start = (form.page - 1) * PAGE_SIZE
+    page = persons[start : start + PAGE_SIZE]
+    rows = _rows(session, actor, page)
+    qn = normalise(text)
+    for row, person in zip(rows, page, strict=True):
+        row.score = found[person.id][0]
+        if not found[person.id][1] and not is_basic(actor):
+            row.matched = _best_other_alias(person, qn)
+    return Results(rows, more=len(persons) > start + PAGE_SIZE)
+
+
+def _best_other_alias(person: Person, qn: str) -> str | None:
+    if not person.other_aliases:
+        return None
+    return max(person.other_aliases, key=lambda a: SequenceMatcher(None, qn, normalise(a)).ratio())
+
+
+def duplicates(
+    session: Session, actor: Actor, alias: str, exclude: uuid.UUID | None = None, limit: int = 5
+) -> list[Row]:
+    """Persons of the organisation who may be the one being created under `alias` (active or not)."""
+    require_read(actor)
+    if len(normalise(alias)) < 2:
+        return []
+    results = search(session, actor, SearchForm(q=alias, status="all"))
+    return [r for r in results.rows if r.id != exclude and r.score >= 60][:limit]

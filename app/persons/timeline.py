@@ -1,0 +1,110 @@
+"""Extension points of the person page, so later domains add themselves without touching the person code.
+
+* Timeline: each kind of record (notes and history here; encounters, check-ins, needs, referrals, stays later)
+  registers a provider `fn(session, actor, person_id) -> list[TimelineEntry]`, with the permission needed to
+  see it. The page merges them, newest first.
+* Summary counters: `register_counter("open_needs", fn)`; the summary card shows the sum (0 while none is
+  registered).
+* Presence: `register_presence(fn)` returns a short status ("checked in at Rosa since 14:02") or None; it is
+  the one thing besides alias, code and alert that the reception role sees.
+* Merge: `register_person_column(Model, "person_id")` (or `register_merge_step(fn)` for rows needing care)
+  so a merge moves every linked row to the survivor.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, update
+
+from app.access import Actor
+from app.models import utcnow
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # a short identifier: "note", "change", "merge", "exit"... used as a CSS hook and for filters
+    title: str  # translated, one line
+    body: str | None = None
+    by: str | None = None
+    urgent: bool = False
+    url: str | None = None
+
+
+TimelineProvider = Callable[[Session, Actor, uuid.UUID], list[TimelineEntry]]
+_TIMELINE: list[tuple[str, str | None, TimelineProvider]] = []
+
+
+def register_timeline(name: str, permission: str | None = None) -> Callable[[TimelineProvider], TimelineProvider]:
+    def deco(fn: TimelineProvider) -> TimelineProvider:
+        _TIMELINE[:] = [t for t in _TIMELINE if t[0] != name] + [(name, permission, fn)]
+        return fn
+
+    return deco
+
+
+def timeline(session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for _name, permission, fn in _TIMELINE:
+        if permission is None or actor.can(permission):
+            entries.extend(fn(session, actor, person_id))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+Counter = Callable[[Session, Actor, uuid.UUID], int]
+_COUNTERS: dict[str, list[Counter]] = {}
+
+
+def register_counter(name: str, fn: Counter) -> None:
+    _COUNTERS.setdefault(name, []).append(fn)
+
+
+def count(session: Session, actor: Actor, person_id: uuid.UUID, name: str) -> int:
+    return sum(fn(session, actor, person_id) for fn in _COUNTERS.get(name, []))
+
+
+Presence = Callable[[Session, Actor, uuid.UUID], str | None]
+_PRESENCE: list[Presence] = []
+
+
+def register_presence(fn: Presence) -> None:
+    _PRESENCE.append(fn)
+
+
+def presence(session: Session, actor: Actor, person_id: uuid.UUID) -> str | None:
+    for fn in _PRESENCE:
+        status = fn(session, actor, person_id)
+        if status:
+            return status
+    return None
+
+
+MergeStep = Callable[[Session, uuid.UUID, uuid.UUID], None]
+_MERGE_STEPS: list[MergeStep] = []
+
+
+def register_merge_step(fn: MergeStep) -> MergeStep:
+    """fn(session, survivor_id, merged_id) moves what needs care (uniqueness, pairs) to the survivor."""
+    _MERGE_STEPS.append(fn)
+    return fn
+
+
+def register_person_column(model: type, column: str = "person_id") -> None:
+    """Rows of `model` whose `column` points at a person follow that person into a merge."""
+
+    def step(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
+        values: dict = {column: survivor_id}
+        if hasattr(model, "version"):  # a synced record that moves is a changed record: phones must fetch it
+            values.update(version=model.version + 1, updated_at=utcnow())  # type: ignore[attr-defined]
+        stmt = update(model).where(col(getattr(model, column)) == merged_id).values(values)
+        session.exec(stmt.execution_options(synchronize_session="fetch"))  # type: ignore[call-overload]
+
+    step.__name__ = f"move_{getattr(model, '__tablename__', model.__name__)}_{column}"
+    _MERGE_STEPS.append(step)
+
+
+def merge_steps() -> list[MergeStep]:
+    return list(_MERGE_STEPS)
