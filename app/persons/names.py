@@ -8,8 +8,9 @@ Every alias and other alias goes through two functions:
 * `normalise()`: lowercase, accents stripped (é -> e, ï -> i, ç -> c, œ -> oe), anything that is not a letter or a
   digit removed, so "Sékou", "sekou" and "Se-kou" are one string: "sekou".
 * `phonetic_key()`: a small French/English-tolerant sound key of the normalised string: silent h dropped,
-  chr -> kr, ch/sh/sch -> x, ph -> f, c/q/ck/qu -> k (s before e/i/y), z -> s, dj/g before e/i -> j, y -> i, w -> u,
-  ou -> u, a final e dropped, doubled letters single, and every run of vowels replaced by one "a". So
+  chr -> kr, ch/sh/sch -> x, ph -> f, c/q/ck/qu -> k (s before e/i/y), z -> s, dj, di before a vowel and
+  g before e/i -> j, y -> i, w -> u, ou -> u, a final e dropped, doubled letters single, and every run of
+  vowels replaced by one "a". So
   Mohamed / Mohammed / Mouhamad -> "mamad", Sékou / Sekou / Seikou -> "saka", Aïcha / Aicha / Aisha -> "axa".
   Consonants keep their place, which tells Mohamed ("mamad") from Mehdi ("mada").
 
@@ -83,6 +84,7 @@ def phonetic_key(text: str) -> str:
     s = s.replace("x", "ks")
     for old, new in _RULES:
         s = s.replace(old, new)
+    s = re.sub(r"d[iy](?=[aeou])", "j", s)  # Diallo / Djalo, Tidiane / Tidjane
     s = re.sub(r"c(?=[eiy])", "s", s)
     s = re.sub(r"g(?=[eiy])", "j", s)
     s = s.replace("c", "k").replace("q", "k").replace("z", "s").replace("y", "i").replace("w", "u")

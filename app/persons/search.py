@@ -77,14 +77,14 @@ def _score(qn: str, qk: str, norm: str, key: str, primary: bool) -> float:
     if norm == qn:
         base = 100.0
     elif norm.startswith(qn):
-        base = 80.0 + 10.0 * len(qn) / len(norm)
+        base = 80.0 + 5.0 * len(qn) / len(norm)
     elif key == qk:
         base = 70.0
     elif key.startswith(qk):
-        base = 50.0 + 10.0 * len(qk) / max(len(key), 1)
+        base = 50.0 + 5.0 * len(qk) / max(len(key), 1)
     else:
         base = 30.0
-    return base + 10.0 * SequenceMatcher(None, qn, norm).ratio() + (3.0 if primary else 0.0)
+    return base + 10.0 * SequenceMatcher(None, qn, norm).ratio() + (6.0 if primary else 0.0)
 
 
 def _candidates(session: Session, actor: Actor, form: SearchForm, text: str) -> dict[uuid.UUID, tuple[float, bool]]:
@@ -100,7 +100,9 @@ def _candidates(session: Session, actor: Actor, form: SearchForm, text: str) -> 
     base = _filters(base, actor, form).where(PersonName.org_id == actor.org_id)
     lookups = [prefix_clause(PersonName.norm, qn, dialect)]
     if qk:
-        lookups += [col(PersonName.key) == qk, prefix_clause(PersonName.key, qk, dialect)]
+        lookups.append(col(PersonName.key) == qk)
+    if len(qk) >= 3:  # a shorter sound key would match half the names: the letters typed say more
+        lookups.append(prefix_clause(PersonName.key, qk, dialect))
     for clause in lookups:
         for pid, norm, key, primary in session.exec(base.where(clause).limit(CANDIDATES)):
             score = _score(qn, qk, norm, key, primary)

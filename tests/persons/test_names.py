@@ -14,6 +14,8 @@ from app.persons.names import name_rows, normalise, phonetic_key
         ["Aïcha", "Aicha", "Aisha", "Ayesha"],
         ["Ousmane", "Usman", "Ousman"],
         ["Djibril", "Gibril"],
+        ["Tidiane", "Tidjane"],
+        ["Diallo", "Djalo"],
         ["Karim", "Karime"],
         ["Christophe", "Kristof"],
     ],
