@@ -83,6 +83,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "steering": frozenset({"indicators.consolidated"}),
 }
 ROLES = tuple(PERMISSIONS)
+# Roles that must sign in with a second factor (TOTP); every other role may choose to.
+MFA_REQUIRED_ROLES = frozenset({"admin", "coordinator", "health"})
 ORG_ROLES = tuple(r for r in ROLES if r != "steering")
 
 
@@ -96,6 +98,7 @@ class Actor:
     team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     team_id: uuid.UUID | None = None  # the team picked for today's work
     session_id: str | None = None
+    mfa_pending: bool = False  # password accepted, second factor not yet
 
     def can(self, action: str) -> bool:
         return action in PERMISSIONS.get(self.role, frozenset())

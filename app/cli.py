@@ -13,6 +13,8 @@ from app.config import ROOT, get_settings
 app = typer.Typer(help="Parcours: field case-tracking for harm-reduction outreach.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="Encryption keys: rotation and re-encryption.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -40,7 +42,7 @@ def db_upgrade(revision: str = "head") -> None:
 def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Not into a database that holds real organisations.")):
     """Load the demo organisations, teams and users (idempotent) and print the logins."""
     from app.db import get_engine
-    from app.demo import DEMO_PASSWORD, has_other_data, load_demo
+    from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, has_other_data, load_demo
 
     with Session(get_engine()) as session:
         if if_empty and has_other_data(session):
@@ -51,7 +53,11 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Not into a dat
     typer.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for login in logins:
         typer.echo(f"  {login.role:<12} {login.email:<28} {login.org}")
-    typer.echo("")
+    typer.echo(
+        f"\nadmin, coordinator and health sign in with a second factor: add the key {DEMO_TOTP_SECRET} to an\n"
+        "authenticator app, or print the current code with\n"
+        f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"\n"
+    )
 
 
 @app.command("create-admin")
@@ -85,6 +91,50 @@ def create_admin(
         session.add(User(org_id=org.id, email=email, name=name, role="admin", password_hash=hash_password(password)))
         session.commit()
     typer.echo(f"Admin {email} created in {organisation}.")
+
+
+@keys_app.command("rotate-org")
+def keys_rotate_org() -> None:
+    """Give every organisation a new data key; older keys stay readable until `keys reencrypt`."""
+    from app.crypto import new_org_key
+    from app.db import get_engine
+    from app.models import Organisation
+
+    with Session(get_engine()) as session:
+        orgs = session.exec(select(Organisation)).all()
+        for org in orgs:
+            new_org_key(session, org.id)
+        session.commit()
+    typer.echo(f"{len(orgs)} organisation key(s) rotated. Run `parcours keys reencrypt` to move existing data.")
+
+
+@keys_app.command("rotate-master")
+def keys_rotate_master(
+    old_key_file: Path = typer.Option(..., help="File holding the master key in use until now."),
+) -> None:
+    """Re-wrap every organisation key under the master key now configured (MASTER_KEY / MASTER_KEY_FILE)."""
+    from app.auth.mfa import rewrap_totp_secrets
+    from app.crypto import master_key, parse_master_key, rewrap_org_keys
+    from app.db import get_engine
+
+    old, new = parse_master_key(old_key_file.read_text()), master_key()
+    with Session(get_engine()) as session:
+        count = rewrap_org_keys(session, old, new)
+        rewrap_totp_secrets(session, old, new)
+        session.commit()
+    typer.echo(f"{count} organisation key(s) re-wrapped under master key {new.id}.")
+
+
+@keys_app.command("reencrypt")
+def keys_reencrypt(batch: int = 500) -> None:
+    """Re-encrypt every stored value under its organisation's active key, in batches, with progress."""
+    from app.crypto import reencrypt_all
+    from app.db import get_engine
+
+    with Session(get_engine()) as session:
+        moved = reencrypt_all(session, batch, progress=lambda table, n: typer.echo(f"  {table}: {n} re-encrypted"))
+        session.commit()
+    typer.echo(f"Done: {moved} value(s) re-encrypted.")
 
 
 @app.command()

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # Progressive sign-in throttling (see app/auth/service.py).
     throttle_free_attempts: int = 5
     throttle_max_delay_seconds: int = 900
+    # Encryption at rest: the master key (base64url of 32 random bytes) that wraps each organisation's data key.
+    # Give it in MASTER_KEY or in a file named by MASTER_KEY_FILE; never in the database. Without either, a
+    # development (SQLite) installation creates var/master.key; a PostgreSQL one refuses to start.
+    master_key: str | None = None
+    master_key_file: str | None = None
     log_level: str = "info"
     # Documents and photos attached to persons: kept outside the database, in this directory (back it up with
     # the database), refused past this size.

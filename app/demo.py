@@ -4,11 +4,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app.access import MFA_REQUIRED_ROLES
 from app.auth.service import hash_password
-from app.models import Organisation, Team, TeamMembership, User
+from app.crypto import encrypt_system
+from app.models import Organisation, Team, TeamMembership, User, utcnow
 from app.persons.demo import load_demo_persons
 
 DEMO_PASSWORD = "parcours-demo-2026"  # noqa: S105 (printed for newcomers on purpose)
+# Demo accounts whose role requires two-factor sign-in are enrolled with this key: add it to an authenticator
+# app (or run `python3 -c "import pyotp; print(pyotp.TOTP('<key>').now())"`) to get their codes.
+DEMO_TOTP_SECRET = "PARCOURSDEMOKEYFORTOTP23"  # noqa: S105 (printed for newcomers on purpose)
 
 ORGS = [
     ("Association Boréal", "boreal"),
@@ -77,6 +82,9 @@ def load_demo(session: Session) -> list[DemoLogin]:
                     role=role,
                     password_hash=password_hash,
                 )
+                if role in MFA_REQUIRED_ROLES:
+                    user.totp_secret = encrypt_system(DEMO_TOTP_SECRET, f"users.totp_secret:{user.id}")
+                    user.totp_enabled_at = utcnow()
                 session.add(user)
                 session.flush()
                 for i in team_idx:

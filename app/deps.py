@@ -10,7 +10,7 @@ from app import i18n
 from app.access import Actor
 from app.auth.service import load_actor
 from app.db import get_session
-from app.errors import NotAuthenticated
+from app.errors import NotAuthenticated, RedirectTo
 from app.security import SESSION_COOKIE
 
 # scope="function": the commit in get_session runs when the route returns, before the response is sent, so
@@ -18,7 +18,8 @@ from app.security import SESSION_COOKIE
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-async def get_actor(request: Request, session: SessionDep) -> Actor:
+async def get_pending_actor(request: Request, session: SessionDep) -> Actor:
+    """The signed-in Actor, even one whose second factor is still to come (for the second-step pages only)."""
     # async so that the language set below stays in the request's context (a sync dependency runs in a
     # worker thread whose context changes are lost); the query itself still runs off the event loop.
     actor = await run_in_threadpool(load_actor, session, request.cookies.get(SESSION_COOKIE))
@@ -30,7 +31,15 @@ async def get_actor(request: Request, session: SessionDep) -> Actor:
     return actor
 
 
+async def get_actor(request: Request, actor: Annotated[Actor, Depends(get_pending_actor)]) -> Actor:
+    """The signed-in Actor, fully: a session still waiting for its second factor opens nothing but that step."""
+    if actor.mfa_pending:
+        raise RedirectTo("/login/2fa")
+    return actor
+
+
 ActorDep = Annotated[Actor, Depends(get_actor)]
+PendingActorDep = Annotated[Actor, Depends(get_pending_actor)]
 
 
 def client_ip(request: Request) -> str:

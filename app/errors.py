@@ -4,7 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
@@ -55,6 +55,16 @@ class NotAuthenticated(AppError):
         return _("Please sign in.")
 
 
+class RedirectTo(AppError):
+    """Send the browser elsewhere first (e.g. the second sign-in step); htmx gets an HX-Redirect."""
+
+    status_code = 303
+
+    def __init__(self, url: str):
+        super().__init__("")
+        self.url = url
+
+
 def _is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -82,6 +92,10 @@ def error_response(request: Request, status: int, message: str):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError):
+        if isinstance(exc, RedirectTo):
+            if _is_htmx(request):
+                return Response(status_code=204, headers={"HX-Redirect": exc.url})
+            return RedirectResponse(exc.url, status_code=303)
         return error_response(request, exc.status_code, exc.message)
 
     @app.exception_handler(StarletteHTTPException)

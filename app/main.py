@@ -8,10 +8,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from app.admin.routes import router as admin_router
+from app.auth.routes import pending as auth_pending
 from app.auth.routes import public as auth_public
 from app.auth.routes import router as auth_router
 from app.config import get_settings
-from app.deps import get_actor
+from app.crypto import CryptoConfigError, master_key
+from app.deps import get_actor, get_pending_actor
 from app.errors import install_error_handlers
 from app.home.routes import router as home_router
 from app.persons.admin_routes import router as persons_admin_router
@@ -36,6 +38,10 @@ class CachedStatic(StaticFiles):
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
+    try:
+        master_key()  # fail at start, clearly, rather than at the first note
+    except CryptoConfigError as exc:
+        raise SystemExit(f"Parcours cannot start: {exc}") from None
     app = FastAPI(title="Parcours", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
 
     public = APIRouter()
@@ -46,6 +52,7 @@ def create_app() -> FastAPI:
 
     app.include_router(public)
     app.include_router(auth_public)
+    app.include_router(auth_pending, dependencies=[Depends(get_pending_actor)])
     private = APIRouter(dependencies=[Depends(get_actor)])
     for router in PRIVATE_ROUTERS:
         private.include_router(router)

@@ -12,6 +12,7 @@ TEST_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.db'}
 os.environ["DATABASE_URL"] = TEST_URL
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
 os.environ.setdefault("DOCUMENTS_DIR", str(_tmp / "documents"))
+os.environ.setdefault("MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLWxvbmc")
 # Cheap hashing in tests; production keeps the library's defaults.
 os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_COST"] = "1024"

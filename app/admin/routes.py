@@ -8,7 +8,10 @@ from pydantic import BaseModel
 from app.admin import service
 from app.admin.forms import TeamForm, UserForm
 from app.audit.service import list_events
+from app.auth import mfa
 from app.deps import ActorDep, SessionDep
+from app.i18n import _
+from app.security import SESSION_COOKIE
 from app.web import parse_form, redirect, render, validate_form
 
 router = APIRouter(prefix="/admin")
@@ -26,6 +29,7 @@ def _user_form(request, session, actor, user=None, values=None, errors=None, inv
     ctx = {"user": user, "values": values, "errors": errors or {}, "teams": teams, "invite_token": invite_token}
     if user is not None:
         ctx["sessions"] = service.active_sessions(session, actor, user)
+        ctx["mfa_enabled"], ctx["mfa_required"] = mfa.enabled(user), mfa.required(user)
     return render(request, "admin/user.html", ctx, status=422 if errors else 200)
 
 
@@ -100,6 +104,38 @@ def new_invitation(request: Request, user_id: uuid.UUID, actor: ActorDep, sessio
     user = service.get_user(session, actor, user_id)
     token = service.new_invitation(session, actor, user)
     return _user_form(request, session, actor, user=user, invite_token=token)
+
+
+@router.post("/users/{user_id}/reset-2fa")
+def reset_two_factor(request: Request, user_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+    mfa.reset(session, actor, service.get_user(session, actor, user_id))
+    return redirect(request, f"/admin/users/{user_id}")
+
+
+@router.post("/users/{user_id}/sessions/{session_id}/end")
+def end_session(request: Request, user_id: uuid.UUID, session_id: str, actor: ActorDep, session: SessionDep):
+    service.end_one_session(session, actor, service.get_user(session, actor, user_id), session_id)
+    return redirect(request, f"/admin/users/{user_id}")
+
+
+@router.get("/security")
+def security_page(request: Request, actor: ActorDep):
+    actor.require("org.settings")
+    return render(request, "admin/security.html", {"errors": {}})
+
+
+@router.post("/panic")
+async def panic(request: Request, actor: ActorDep, session: SessionDep):
+    actor.require("org.settings")
+    form = await request.form()
+    if form.get("confirm") != "yes":
+        return render(
+            request, "admin/security.html", {"errors": {"confirm": _("Tick the box to confirm.")}}, status=422
+        )
+    service.panic(session, actor)
+    resp = redirect(request, "/login")
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp
 
 
 # ---------------------------------------------------------------- teams

@@ -2,13 +2,13 @@
 
 import uuid
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, func, select, update
 
 from app.access import Actor, get_or_404, scoped
 from app.admin.forms import TeamForm, UserForm
 from app.audit.service import record
 from app.auth.service import create_invitation, revoke_user_sessions
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
 from app.models import Team, TeamMembership, User, UserSession, utcnow
 
@@ -244,3 +244,25 @@ def update_profile_lang(session: Session, actor: Actor, lang: str) -> None:
     user = session.get(User, actor.user_id)
     assert user is not None
     user.lang = lang
+
+
+def end_one_session(session: Session, actor: Actor, user: User, session_id: str) -> None:
+    actor.require("users.manage")
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    row.revoked_at = utcnow()
+    record(session, actor, "user.session_ended", entity_type="user", entity_id=user.id)
+
+
+def panic(session: Session, actor: Actor) -> int:
+    """End every session of the organisation at once (lost phones, suspected breach), the admin's own too."""
+    actor.require("org.settings")
+    result = session.exec(  # type: ignore[call-overload]
+        update(UserSession)
+        .where(col(UserSession.org_id) == actor.org_id, col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    count = result.rowcount or 0
+    record(session, actor, "org.panic", entity_type="organisation", entity_id=actor.org_id, details={"count": count})
+    return count

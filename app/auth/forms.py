@@ -27,3 +27,13 @@ class LanguageForm(BaseModel):
 
 class TeamPickForm(BaseModel):
     team_id: uuid.UUID
+
+
+class CodeForm(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    next: str | None = None
+
+
+class EnrolForm(BaseModel):
+    sealed: str = Field(min_length=1, max_length=512)
+    code: str = Field(min_length=1, max_length=32)

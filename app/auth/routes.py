@@ -1,18 +1,30 @@
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 
 from app import i18n
 from app.access import Actor
 from app.admin.service import list_teams, update_profile_lang
-from app.auth import service
-from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm, TeamPickForm
+from app.auth import mfa, service
+from app.auth.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    EnrolForm,
+    LanguageForm,
+    LoginForm,
+    SetPasswordForm,
+    TeamPickForm,
+)
 from app.config import get_settings
-from app.deps import ActorDep, SessionDep, client_ip
+from app.deps import ActorDep, PendingActorDep, SessionDep, client_ip
 from app.i18n import _
 from app.security import SESSION_COOKIE, cookie_secure
 from app.web import parse_form, redirect, render
 
 public = APIRouter()
 router = APIRouter()
+# The second sign-in step: reachable with a session whose second factor is still to come.
+pending = APIRouter()
 
 
 def _safe_next(value: str | None) -> str:
@@ -36,8 +48,12 @@ async def login(request: Request, session: SessionDep):
     except service.SignInRefused as exc:
         values = {"email": form.data.email, "next": form.data.next}
         return render(request, "auth/login.html", {"values": values, "errors": {"__all__": exc.message}}, status=422)
-    token = service.start_session(session, user, client_ip(request), request.headers.get("user-agent"))
-    resp = redirect(request, _safe_next(form.data.next))
+    needs_2fa = mfa.enabled(user) or mfa.required(user)
+    token = service.start_session(
+        session, user, client_ip(request), request.headers.get("user-agent"), mfa_pending=needs_2fa
+    )
+    target = _safe_next(form.data.next)
+    resp = redirect(request, f"/login/2fa?next={quote(target)}" if needs_2fa else target)
     resp.set_cookie(
         SESSION_COOKIE,
         token,
@@ -81,8 +97,8 @@ async def accept_invitation(request: Request, token: str, session: SessionDep):
     return render(request, "auth/invite.html", {"invited": user, "done": True, "errors": {}})
 
 
-@router.post("/logout")
-def logout(request: Request, actor: ActorDep, session: SessionDep):
+@pending.post("/logout")
+def logout(request: Request, actor: PendingActorDep, session: SessionDep):
     service.end_session(session, actor)
     resp = redirect(request, "/login")
     resp.delete_cookie(SESSION_COOKIE)
@@ -144,3 +160,68 @@ async def change_language(request: Request, actor: ActorDep, session: SessionDep
         update_profile_lang(session, actor, form.data.lang)
         i18n.set_lang(form.data.lang)
     return redirect(request, "/account")
+
+
+# ---------------------------------------------------------------- two-factor sign-in
+@pending.get("/login/2fa")
+def second_step_page(request: Request, actor: PendingActorDep, session: SessionDep, next: str | None = None):
+    user = service.current_user(session, actor)
+    if not actor.mfa_pending:
+        return redirect(request, _safe_next(next))
+    if not mfa.enabled(user):
+        return redirect(request, "/account/2fa")
+    return render(request, "auth/second_step.html", {"values": {"next": next}, "errors": {}})
+
+
+@pending.post("/login/2fa")
+async def second_step(request: Request, actor: PendingActorDep, session: SessionDep):
+    user = service.current_user(session, actor)
+    form = await parse_form(request, CodeForm)
+    if not actor.mfa_pending:
+        return redirect(request, "/")
+    if not mfa.enabled(user):
+        return redirect(request, "/account/2fa")
+    errors = dict(form.errors)
+    if form.data is not None:
+        problem = mfa.verify(session, user, actor.session_id or "", form.data.code, client_ip(request))
+        if problem is None:
+            return redirect(request, _safe_next(form.data.next))
+        errors["code"] = problem
+    return render(request, "auth/second_step.html", {"values": form.values, "errors": errors}, status=422)
+
+
+def _enrol_page(request, user, errors=None, codes=None):
+    ctx = {
+        "user": user,
+        "errors": errors or {},
+        "codes": codes,
+        "required": mfa.required(user),
+        "enabled": mfa.enabled(user),
+    }
+    if not mfa.enabled(user) and codes is None:
+        ctx["secret"], ctx["sealed"], ctx["qr"] = mfa.new_enrolment(user)
+    return render(request, "auth/two_factor.html", ctx, status=422 if errors else 200)
+
+
+@pending.get("/account/2fa")
+def two_factor_page(request: Request, actor: PendingActorDep, session: SessionDep):
+    user = service.current_user(session, actor)
+    if actor.mfa_pending and mfa.enabled(user):
+        return redirect(request, "/login/2fa")
+    return _enrol_page(request, user)
+
+
+@pending.post("/account/2fa")
+async def enrol(request: Request, actor: PendingActorDep, session: SessionDep):
+    user = service.current_user(session, actor)
+    if mfa.enabled(user):
+        return redirect(request, "/account/2fa")
+    form = await parse_form(request, EnrolForm)
+    if not form.ok:
+        return _enrol_page(request, user, errors=form.errors)
+    assert form.data is not None
+    try:
+        codes = mfa.confirm_enrolment(session, user, form.data.sealed, form.data.code, actor.session_id)
+    except ValueError as exc:
+        return _enrol_page(request, user, errors={"code": str(exc)})
+    return _enrol_page(request, user, codes=codes)

@@ -221,7 +221,9 @@ def user_team_ids(session: Session, user: User) -> list[uuid.UUID]:
     return list(rows)
 
 
-def start_session(session: Session, user: User, ip: str | None, user_agent: str | None) -> str:
+def start_session(
+    session: Session, user: User, ip: str | None, user_agent: str | None, *, mfa_pending: bool = False
+) -> str:
     """A new random token for every sign-in; returns the token for the cookie (only its hash is stored)."""
     s = get_settings()
     token = secrets.token_urlsafe(32)
@@ -238,6 +240,7 @@ def start_session(session: Session, user: User, ip: str | None, user_agent: str 
             expires_at=now + timedelta(hours=s.session_absolute_hours),
             ip=ip,
             user_agent=(user_agent or "")[:255],
+            mfa_pending=mfa_pending,
         )
     )
     session.flush()
@@ -271,7 +274,14 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
         team_ids=frozenset(teams),
         team_id=team_id,
         session_id=row.id,
+        mfa_pending=row.mfa_pending,
     )
+
+
+def current_user(session: Session, actor: Actor) -> User:
+    user = session.get(User, actor.user_id)
+    assert user is not None
+    return user
 
 
 def end_session(session: Session, actor: Actor) -> None:

@@ -27,6 +27,7 @@ from app.models.persons import (
     PersonPlace,
     PersonTeam,
 )
+from app.models.security import OrgKey, RecoveryCode
 
 __all__ = [
     "AuditEvent",
@@ -34,9 +35,11 @@ __all__ = [
     "ExitReason",
     "Invitation",
     "LoginThrottle",
+    "OrgKey",
     "OrgRecord",
     "Organisation",
     "Person",
+    "RecoveryCode",
     "PersonChange",
     "PersonDocument",
     "PersonExit",

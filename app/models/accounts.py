@@ -58,6 +58,11 @@ class User(SyncRecord, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = Field(default=True, nullable=False)
     last_login_at: datetime | None = ts_field(nullable=True)
+    # Two-factor sign-in: the TOTP secret, encrypted with the master key (app/crypto.py: encrypt_system), and the
+    # last time-step used, so that a code is accepted once only.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_enabled_at: datetime | None = ts_field(nullable=True)
+    totp_last_step: int | None = Field(default=None)
 
 
 class TeamMembership(SQLModel, table=True):
@@ -98,6 +103,9 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = ts_field(nullable=True)
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=255)
+    # Password accepted, second factor (or its enrolment) still to come: such a session opens nothing else.
+    mfa_pending: bool = Field(default=False, nullable=False)
+    mfa_failures: int = Field(default=0, nullable=False)
 
 
 class LoginThrottle(SQLModel, table=True):
