@@ -1,0 +1,1 @@
+"""Parcours: field case-tracking for harm-reduction outreach."""
