@@ -2,6 +2,7 @@
 
 import uuid
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.access import Actor, get_or_404, scoped
@@ -22,7 +23,15 @@ class FieldErrors(Invalid):
 
 
 def check_version(obj, version: int | None) -> None:
-    if version is not None and version != obj.version:
+    """Optimistic concurrency: the edit was based on `version`; anything else means someone saved meanwhile.
+    The row is re-read under a lock (FOR UPDATE on PostgreSQL; SQLite has a single writer) so that two saves
+    arriving together cannot both pass. Call it before changing the object."""
+    if version is None:
+        return
+    session = object_session(obj)
+    if session is not None and obj not in session.new:
+        session.refresh(obj, with_for_update=True)
+    if version != obj.version:
         raise Conflict()
 
 
