@@ -215,7 +215,7 @@ def make_medical_file(db: Session, org: Organisation, person=None, **data):
     return row
 
 
-def make_consultation(db: Session, org: Organisation, person=None, author=None, private: bool = False, **data):
+def make_consultation(db: Session, org: Organisation, person=None, author=None, private: bool = False, at=None, **data):
     from app.models import Consultation, utcnow
 
     person = person or make_person(db, org)
@@ -223,7 +223,7 @@ def make_consultation(db: Session, org: Organisation, person=None, author=None, 
         org_id=org.id,
         person_id=person.id,
         type_id=make_consultation_type(db, org).id,
-        at=utcnow(),
+        at=at or utcnow(),
         status="done",
         private=private,
         author_id=author.id if author else None,

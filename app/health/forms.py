@@ -56,7 +56,7 @@ VITALS = {
     "bp_diastolic": (lazy("Blood pressure, diastolic (mmHg)"), 30, 160),
     "heart_rate": (lazy("Heart rate (beats a minute)"), 20, 250),
     "temperature": (lazy("Temperature (°C)"), 30, 44),
-    "spo2": (lazy("Oxygen saturation (%)"), 50, 100),
+    "spo2": (lazy("Oxygen saturation, SpO2 (percent)"), 50, 100),
     "glucose": (lazy("Blood glucose (g/L)"), 0.2, 6),
     "weight": (lazy("Weight (kg)"), 20, 250),
 }
