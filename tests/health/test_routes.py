@@ -239,7 +239,7 @@ def test_medical_fields_live_in_the_medical_file_only(client, db, org, team, nur
 
 
 def test_consultation_types_are_the_organisations(client, db, org, team):
-    sign_in(client, db, make_user(db, org, role="admin", teams=[team]))
+    sign_in(client, db, make_user(db, org, role="admin", teams=[team], lang="en"))
     page = client.get("/admin/health")
     assert all(t in page.text for t in ("Nurse", "Doctor", "Psychologist", "Psychiatrist"))
     form_id = _id(page.text)

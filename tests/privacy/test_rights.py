@@ -87,7 +87,7 @@ def _rows_about(db, person_id) -> dict[str, int]:
 # ---------------------------------------------------------------- who looked, and the audit by person
 def test_the_details_page_shows_who_looked_at_the_file_to_health_roles_and_admins(client, db, org, team, admin):
     person = _full_person(db, org, team)
-    nurse = make_user(db, org, role="health", teams=[team], name="Nurse Awa")
+    nurse = make_user(db, org, role="health", teams=[team], name="Nurse Awa", lang="en")
     sign_in(client, db, nurse)
     client.post("/team", data={"team_id": str(team.id)})
     client.get(f"/persons/{person.id}/health")
@@ -95,7 +95,7 @@ def test_the_details_page_shows_who_looked_at_the_file_to_health_roles_and_admin
     assert "Who looked at this file recently" in reads.text and "Nurse Awa · Maraude Nord" in reads.text
     sign_in(client, db, admin)
     page = client.get(f"/persons/{person.id}/details", headers=EN)
-    assert "Nurse Awa · Maraude Nord: Medical file viewed" in page.text
+    assert "<strong>Medical file viewed</strong><br>Nurse Awa · Maraude Nord" in page.text
     sign_in(client, db, make_user(db, org, role="worker", teams=[team]))
     assert "Who looked at this file" not in client.get(f"/persons/{person.id}/details").text
 
