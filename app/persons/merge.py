@@ -208,6 +208,15 @@ def merge(
         entity_id=survivor.id,
         details={"merged_id": str(merged.id)},
     )
+    # Also under the merged record, so that the audit filtered by its (old) code shows where it went.
+    record(
+        session,
+        actor,
+        "person.merged_into",
+        entity_type="person",
+        entity_id=merged.id,
+        details={"survivor_id": str(survivor.id)},
+    )
     return entry
 
 

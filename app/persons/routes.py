@@ -14,7 +14,7 @@ from app.i18n import _
 from app.persons import documents, fields, merge, search, service, timeline
 from app.persons.codes import clean_code, display_code
 from app.persons.forms import DeleteForm, ExitForm, LinkForm, NoteForm, PersonForm, PlaceForm, SearchForm
-from app.privacy.service import recent_reads
+from app.privacy.service import GRACE_DAYS, recent_reads
 from app.web import env, parse_form, redirect, render, validate_form
 
 router = APIRouter(prefix="/persons")
@@ -441,7 +441,8 @@ def _int_or_none(value) -> int | None:
 def delete_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.resolve(session, actor, person_id)
     actor.require("persons.delete")
-    return _person_page(request, session, actor, person, "persons/delete.html", {"values": {}, "errors": {}})
+    ctx = {"values": {}, "errors": {}, "grace_days": GRACE_DAYS}
+    return _person_page(request, session, actor, person, "persons/delete.html", ctx)
 
 
 @router.post("/{person_id}/delete")
@@ -450,7 +451,7 @@ async def delete_person(request: Request, person_id: uuid.UUID, actor: ActorDep,
     actor.require("persons.delete")
     form = await parse_form(request, DeleteForm)
     if not form.ok:
-        ctx = {"values": form.values, "errors": form.errors}
+        ctx = {"values": form.values, "errors": form.errors, "grace_days": GRACE_DAYS}
         return _person_page(request, session, actor, person, "persons/delete.html", ctx, status=422)
     assert form.data is not None
     service.delete_person(session, actor, person, form.data.reason)

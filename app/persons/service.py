@@ -742,7 +742,8 @@ def remove_place(session: Session, actor: Actor, person: Person, place_id: objec
 
 # ---------------------------------------------------------------- delete
 def delete_person(session: Session, actor: Actor, person: Person, reason: str) -> None:
-    """Admin only: the record leaves every list at once (it is purged after the retention period, later)."""
+    """Admin only: the record leaves every list at once; the daily purge erases it for good after the grace period
+    (app/privacy/service.py GRACE_DAYS)."""
     actor.require("persons.delete")
     if not reason.strip():
         raise Invalid(_("Say why this record is deleted."))

@@ -109,3 +109,23 @@ def test_a_master_key_that_is_not_the_databases_is_refused(db, monkeypatch):
     monkeypatch.setattr(crypto, "master_key", lambda: MasterKey(b"w" * 32))
     with pytest.raises(CryptoConfigError, match="is not the one this database's organisation keys are wrapped with"):
         check_master_key(db)
+
+
+def test_after_an_organisation_key_rotation_reencrypt_moves_texts_and_files_and_skips_damaged_values(db):
+    from app.persons.documents import decrypted, reencrypt_files
+    from tests.factories import make_document, make_note
+
+    org = make_org(db)
+    person = make_person(db, org, description="Red jacket")
+    note = make_note(db, org, person, body="Before the rotation")
+    damaged = make_note(db, org, person, body="lost")
+    damaged.body = damaged.body[:-6] + "AAAAAA"
+    doc = make_document(db, org, person, b"%PDF-1.4 before")
+    old_key = crypto.key_id_of(note.body)
+    new_key = crypto.new_org_key(db, org.id).id
+    assert crypto.reencrypt_all(db) >= 2  # the note and the description at least; the damaged note is left as is
+    assert reencrypt_files(db) == 1
+    assert crypto.key_id_of(note.body) == crypto.key_id_of(person.description) == new_key != old_key
+    assert crypto.unseal(db, note, "body") == "Before the rotation"
+    assert b"".join(decrypted(db, doc)) == b"%PDF-1.4 before"
+    assert crypto.key_id_of(damaged.body) == old_key

@@ -107,6 +107,11 @@ def test_admins_filter_the_audit_log_by_person_code(client, db, org, team, admin
     client.post(f"/persons/{other.id}/notes", data={"id": str(uuid.uuid4()), "body": "hello"})
     page = client.get("/admin/audit", params={"person": person.code.lower()})
     assert page.text.count("note.created") == 1 and f">{person.code[:3]}-{person.code[3:]}</a>" in page.text
+    twin = make_person(db, org, "Sekou bis", teams=[team])
+    merge.merge(db, actor_for(admin, team), person, twin, {})
+    db.commit()
+    merged = client.get("/admin/audit", params={"person": twin.code})  # the old code tells where the record went
+    assert "person.merged_into" in merged.text and "note.created" not in merged.text
     unknown = client.get("/admin/audit", params={"person": "AAAAAA"}, headers=EN)
     assert "No person has this code in your organisation." in unknown.text and "note.created" not in unknown.text
 
