@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "caseload.read",
             "indicators.read",
             "exports",
+            "persons.export",
+            "persons.erase",
+            "persons.access_log",
         }
     ),
     "coordinator": frozenset(
@@ -75,6 +78,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "checkins.write",
             "health.read",
             "health.write",
+            "persons.access_log",
         }
     ),
     # Check-ins and quick encounters only: aliases, codes and alerts, never notes or history.
@@ -82,6 +86,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The plan's partners: consolidated, anonymous indicators; no organisation, never a record.
     "steering": frozenset({"indicators.consolidated"}),
 }
+# Extra actions a user of this role receives only when their `health_access` flag is set (by another admin):
+# an admin sees health data only if also a health professional.
+HEALTH_GRANTS: dict[str, frozenset[str]] = {"admin": frozenset({"health.read", "health.write"})}
 ROLES = tuple(PERMISSIONS)
 # Roles that must sign in with a second factor (TOTP); every other role may choose to.
 MFA_REQUIRED_ROLES = frozenset({"admin", "coordinator", "health"})
@@ -99,9 +106,12 @@ class Actor:
     team_id: uuid.UUID | None = None  # the team picked for today's work
     session_id: str | None = None
     mfa_pending: bool = False  # password accepted, second factor not yet
+    health_access: bool = False  # User.health_access: see HEALTH_GRANTS
 
     def can(self, action: str) -> bool:
-        return action in PERMISSIONS.get(self.role, frozenset())
+        if action in PERMISSIONS.get(self.role, frozenset()):
+            return True
+        return self.health_access and action in HEALTH_GRANTS.get(self.role, frozenset())
 
     def require(self, action: str) -> None:
         if not self.can(action):
@@ -109,6 +119,7 @@ class Actor:
 
 
 def can(role: str, action: str) -> bool:
+    """What the role itself allows (without any per-user grant)."""
     return action in PERMISSIONS.get(role, frozenset())
 
 

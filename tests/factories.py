@@ -70,12 +70,17 @@ def csrf_from(html: str) -> str:
 
 # ---------------------------------------------------------------- persons
 def make_person(db: Session, org: Organisation, alias: str | None = None, teams: list[Team] | None = None, **kw):
+    """A person; phone, alert_reason, description and delete_reason given in clear are stored encrypted."""
+    from app.crypto import seal
     from app.models import Person, PersonTeam
-    from app.persons.service import new_unique_code, set_names
+    from app.persons.service import SEALED_FIELDS, new_unique_code, set_names
 
+    texts = {name: kw.pop(name) for name in SEALED_FIELDS if name in kw}
     person = Person(
         org_id=org.id, alias=alias or f"Person {uuid.uuid4().hex[:6]}", code=new_unique_code(db, org.id), **kw
     )
+    for name, value in texts.items():
+        seal(db, person, name, value)
     db.add(person)
     db.flush()
     set_names(db, person)
@@ -86,10 +91,12 @@ def make_person(db: Session, org: Organisation, alias: str | None = None, teams:
 
 
 def make_note(db: Session, org: Organisation, person=None, body: str = "A note", urgent: bool = False, **kw):
+    from app.crypto import seal
     from app.models import PersonNote
 
     person = person or make_person(db, org)
-    note = PersonNote(org_id=org.id, person_id=person.id, body=body, urgent=urgent, **kw)
+    note = PersonNote(org_id=org.id, person_id=person.id, urgent=urgent, **kw)
+    seal(db, note, "body", body)
     db.add(note)
     db.commit()
     return note
@@ -137,24 +144,25 @@ def make_place(db: Session, org: Organisation, person=None, name: str = "Jardin 
 
 
 def make_document(db: Session, org: Organisation, person=None, content: bytes = b"%PDF-1.4 test", name="doc.pdf"):
+    """A document stored as the app stores one: the file encrypted on disk, its name encrypted in the database."""
     from app.config import get_settings
+    from app.crypto import seal
     from app.models import PersonDocument
+    from app.persons.documents import write_encrypted
 
     person = person or make_person(db, org)
     doc_id = uuid.uuid4()
-    key = f"{org.id}/{doc_id.hex}.pdf"
-    path = Path(get_settings().documents_dir) / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    key = f"{org.id}/{doc_id.hex}.enc"
+    write_encrypted(db, org.id, doc_id, [content], Path(get_settings().documents_dir) / key, len(content) + 1)
     doc = PersonDocument(
         id=doc_id,
         org_id=org.id,
         person_id=person.id,
-        name=name,
         content_type="application/pdf",
         size=len(content),
         storage_key=key,
     )
+    seal(db, doc, "name", name)
     db.add(doc)
     db.commit()
     return doc
@@ -167,3 +175,71 @@ def make_custom_field(db: Session, org: Organisation, label: str = "Dog", kind: 
     db.add(field)
     db.commit()
     return field
+
+
+def make_session(db: Session, org: Organisation) -> str:
+    """A signed-in session of a new user of `org`; returns the session's id (the stored hash)."""
+    import hashlib
+
+    token = start_session(db, make_user(db, org), "127.0.0.1", "pytest")
+    db.commit()
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- health
+def make_consultation_type(db: Session, org: Organisation, label: str = "Nurse"):
+    from app.models import ConsultationType
+
+    kind = ConsultationType(org_id=org.id, label=label)
+    db.add(kind)
+    db.commit()
+    return kind
+
+
+def _sealed_content(db: Session, row, data: dict) -> None:
+    import json
+
+    from app.crypto import seal
+
+    seal(db, row, "content", json.dumps(data))
+
+
+def make_medical_file(db: Session, org: Organisation, person=None, **data):
+    from app.models import MedicalFile
+
+    person = person or make_person(db, org)
+    row = MedicalFile(org_id=org.id, person_id=person.id)
+    _sealed_content(db, row, data or {"insurance": "ame", "history": "Hepatitis C, treated in 2024"})
+    db.add(row)
+    db.commit()
+    return row
+
+
+def make_consultation(db: Session, org: Organisation, person=None, author=None, private: bool = False, at=None, **data):
+    from app.models import Consultation, utcnow
+
+    person = person or make_person(db, org)
+    row = Consultation(
+        org_id=org.id,
+        person_id=person.id,
+        type_id=make_consultation_type(db, org).id,
+        at=at or utcnow(),
+        status="done",
+        private=private,
+        author_id=author.id if author else None,
+    )
+    _sealed_content(db, row, data or {"care": ["wound"], "notes": "Dressing on the left foot"})
+    db.add(row)
+    db.commit()
+    return row
+
+
+def make_treatment(db: Session, org: Organisation, person=None, **data):
+    from app.models import Treatment
+
+    person = person or make_person(db, org)
+    row = Treatment(org_id=org.id, person_id=person.id)
+    _sealed_content(db, row, data or {"name": "Amoxicillin", "dosage": "1 g", "frequency": "3 times a day"})
+    db.add(row)
+    db.commit()
+    return row

@@ -5,6 +5,7 @@ new route cannot be forgotten. The second test proves the walker catches a route
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi.routing import APIRoute
 from sqlmodel import Session
@@ -12,6 +13,8 @@ from sqlmodel import Session
 from app.deps import ActorDep, SessionDep
 from app.models import Organisation, Team
 from tests.factories import (
+    make_consultation,
+    make_consultation_type,
     make_custom_field,
     make_document,
     make_exit,
@@ -21,7 +24,9 @@ from tests.factories import (
     make_org,
     make_person,
     make_place,
+    make_session,
     make_team,
+    make_treatment,
     make_user,
     sign_in,
 )
@@ -43,10 +48,38 @@ ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {
     "document_id": lambda db, org: make_document(db, org).id,
     "field_id": lambda db, org: make_custom_field(db, org).id,
     "reason_id": lambda db, org: make_exit_reason(db, org).id,
+    "session_id": lambda db, org: make_session(db, org),  # type: ignore[dict-item]
+    "consultation_id": lambda db, org: make_consultation(db, org).id,
+    "treatment_id": lambda db, org: make_treatment(db, org).id,
+    "type_id": lambda db, org: make_consultation_type(db, org).id,
 }
 
 # Roles of organisation A that try every route: together they hold every permission an id route can need.
 PROBE_ROLES = ("admin", "health", "coordinator")
+
+
+@dataclass
+class Endpoint:
+    path: str
+    methods: set[str]
+    param_convertors: dict
+
+
+def endpoints(app) -> list[Endpoint]:
+    """Every API route of the app with its full path. FastAPI 0.16x keeps included routers nested in `app.routes`
+    (`_IncludedRouter`): walking `app.routes` alone would see none of the app's own pages."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: routes are flat
+        contexts = [r for r in app.routes]
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    out = []
+    for c in contexts:
+        original = getattr(c, "original_route", c)
+        if isinstance(original, APIRoute):
+            out.append(Endpoint(c.path, set(c.methods or ()), dict(c.param_convertors)))
+    return out
 
 
 def walk(client, db, app) -> list[str]:
@@ -54,9 +87,7 @@ def walk(client, db, app) -> list[str]:
     own_team = make_team(db, own)
     users = {role: make_user(db, own, role=role, teams=[own_team]) for role in PROBE_ROLES}
     failures = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for route in endpoints(app):
         params = [p for p in route.param_convertors if p not in NOT_IDS]
         if not params:
             continue
@@ -79,6 +110,7 @@ def walk(client, db, app) -> list[str]:
 
 
 def test_every_route_taking_an_id_hides_other_organisations_records(client, db, app):
+    assert len([e for e in endpoints(app) if "{" in e.path]) > 50  # the walker sees the app's own routes
     assert walk(client, db, app) == []
 
 

@@ -13,6 +13,7 @@ from app.models.accounts import (
     UserSession,
 )
 from app.models.base import OrgRecord, SyncRecord, UTCDateTime, utcnow
+from app.models.health import Consultation, ConsultationType, MedicalFile, Treatment
 from app.models.persons import (
     CustomField,
     ExitReason,
@@ -31,10 +32,13 @@ from app.models.security import OrgKey, RecoveryCode
 
 __all__ = [
     "AuditEvent",
+    "Consultation",
+    "ConsultationType",
     "CustomField",
     "ExitReason",
     "Invitation",
     "LoginThrottle",
+    "MedicalFile",
     "OrgKey",
     "OrgRecord",
     "Organisation",
@@ -54,6 +58,7 @@ __all__ = [
     "Team",
     "TeamKind",
     "TeamMembership",
+    "Treatment",
     "UTCDateTime",
     "User",
     "UserSession",

@@ -39,8 +39,15 @@ DEFAULT_EXIT_REASONS = [
 
 
 # ---------------------------------------------------------------- custom fields: configuration
-def list_fields(session: Session, actor: Actor, *, include_archived: bool = False) -> list[CustomField]:
-    stmt = scoped(CustomField, actor)
+SCOPES = ("person", "medical")
+
+
+def list_fields(
+    session: Session, actor: Actor, *, include_archived: bool = False, scope: str = "person"
+) -> list[CustomField]:
+    """The organisation's fields of one scope: "person" (on the person record) or "medical" (in the medical file,
+    for health roles only: app/health/service.py)."""
+    stmt = scoped(CustomField, actor).where(CustomField.scope == scope)
     if not include_archived:
         stmt = stmt.where(col(CustomField.archived_at).is_(None))
     return list(session.exec(stmt.order_by(col(CustomField.archived_at).is_not(None), CustomField.position)))
@@ -73,8 +80,11 @@ def save_field(session: Session, actor: Actor, form: CustomFieldForm, field: Cus
         "in_indicators": form.in_indicators,
         "position": form.position,
     }
+    scope = field.scope if field is not None else form.scope
+    if scope == "medical":
+        values["in_indicators"] = False  # health data never feeds indicators through a custom field
     if field is None:
-        field = CustomField(id=form.id or uuid.uuid4(), org_id=actor.org_id, **values)  # type: ignore[arg-type]
+        field = CustomField(id=form.id or uuid.uuid4(), org_id=actor.org_id, scope=scope, **values)  # type: ignore[arg-type]
         session.add(field)
         action = "custom_field.created"
     else:
@@ -105,8 +115,8 @@ def enabled_for(field: CustomField, actor: Actor) -> bool:
     return any(str(t) in field.team_ids for t in actor.team_ids)
 
 
-def form_fields(session: Session, actor: Actor) -> list[CustomField]:
-    return [f for f in list_fields(session, actor) if enabled_for(f, actor)]
+def form_fields(session: Session, actor: Actor, scope: str = "person") -> list[CustomField]:
+    return [f for f in list_fields(session, actor, scope=scope) if enabled_for(f, actor)]
 
 
 # ---------------------------------------------------------------- custom fields: values

@@ -8,7 +8,8 @@
 * Presence: `register_presence(fn)` returns a short status ("checked in at Rosa since 14:02") or None; it is
   the one thing besides alias, code and alert that the reception role sees.
 * Merge: `register_person_column(Model, "person_id")` (or `register_merge_step(fn)` for rows needing care)
-  so a merge moves every linked row to the survivor.
+  so a merge moves every linked row to the survivor. The same list tells the right to erasure and the retention
+  purge (app/privacy/service.py) which rows hold a person.
 """
 
 import uuid
@@ -45,9 +46,13 @@ def register_timeline(name: str, permission: str | None = None) -> Callable[[Tim
     return deco
 
 
-def timeline(session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200) -> list[TimelineEntry]:
+def timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200, exclude: tuple[str, ...] = ()
+) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
-    for _name, permission, fn in _TIMELINE:
+    for name, permission, fn in _TIMELINE:
+        if name in exclude:
+            continue
         if permission is None or actor.can(permission):
             entries.extend(fn(session, actor, person_id))
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -92,8 +97,19 @@ def register_merge_step(fn: MergeStep) -> MergeStep:
     return fn
 
 
+_PERSON_COLUMNS: list[tuple[type, str]] = []
+
+
+def person_columns() -> list[tuple[type, str]]:
+    """Every (model, column) registered as pointing at a person."""
+    return list(_PERSON_COLUMNS)
+
+
 def register_person_column(model: type, column: str = "person_id") -> None:
-    """Rows of `model` whose `column` points at a person follow that person into a merge."""
+    """Rows of `model` whose `column` points at a person follow that person into a merge (and are erased with
+    them)."""
+    if (model, column) not in _PERSON_COLUMNS:
+        _PERSON_COLUMNS.append((model, column))
 
     def step(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
         values: dict = {column: survivor_id}
