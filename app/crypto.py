@@ -113,6 +113,7 @@ def _open(token: str) -> tuple[bytes, bytes, bytes]:
 
 # ---------------------------------------------------------------- organisation data keys
 _key_cache: dict[uuid.UUID, bytes] = {}
+_key_org: dict[uuid.UUID, uuid.UUID] = {}
 
 
 def _wrap(data_key: bytes, org_id: uuid.UUID, key_id: uuid.UUID, mk: MasterKey) -> bytes:
@@ -172,8 +173,12 @@ def decrypt(session: Session, org_id: uuid.UUID, token: str | None, context: str
         return None
     key_bytes, nonce, ct = _open(token)
     key_id = uuid.UUID(bytes=key_bytes)
-    row_org = session.exec(select(OrgKey.org_id).where(OrgKey.id == key_id)).first()
-    if row_org != org_id:
+    if key_id not in _key_org:  # a key never changes organisation: one query per key, not one per value
+        row_org = session.exec(select(OrgKey.org_id).where(OrgKey.id == key_id)).first()
+        if row_org is None:
+            raise DecryptError("unknown key")
+        _key_org[key_id] = row_org
+    if _key_org[key_id] != org_id:
         raise DecryptError("the key belongs to another organisation")
     try:
         return AESGCM(_data_key(session, key_id)).decrypt(nonce, ct, _aad(key_bytes, context)).decode()

@@ -16,13 +16,29 @@ from app.crypto import CryptoConfigError, master_key
 from app.deps import get_actor, get_pending_actor
 from app.errors import install_error_handlers
 from app.home.routes import router as home_router
+from app.needs.routes import admin_router as needs_admin_router
+from app.needs.routes import router as needs_router
 from app.persons.admin_routes import router as persons_admin_router
 from app.persons.routes import router as persons_router
+from app.referrals.routes import router as referrals_router
 from app.security import SecurityMiddleware
+from app.stays.routes import router as stays_router
+from app.structures.routes import router as structures_router
 from app.web import STATIC
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
-PRIVATE_ROUTERS = [home_router, auth_router, admin_router, persons_router, persons_admin_router]
+PRIVATE_ROUTERS = [
+    home_router,
+    auth_router,
+    admin_router,
+    persons_router,
+    persons_admin_router,
+    needs_router,
+    needs_admin_router,
+    referrals_router,
+    stays_router,
+    structures_router,
+]
 
 
 class CachedStatic(StaticFiles):
