@@ -155,7 +155,7 @@ async def need_status(request: Request, need_id: uuid.UUID, actor: ActorDep, ses
     need = service.get_for_write(session, actor, need_id)
     form = await parse_form(request, NeedStatusForm)
     if not form.ok:
-        return _detail(request, session, actor, need, errors=form.errors, status=422)
+        return _detail(request, session, actor, need, errors={"__all__": next(iter(form.errors.values()))}, status=422)
     assert form.data is not None
     try:
         service.set_status(session, actor, need, form.data.status, form.data.version)

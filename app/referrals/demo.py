@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.access import Actor
+from app.i18n import _
 from app.models import Need, Person, Procedure, Referral, ReferralInbox, Stay, Structure, Team, User, utcnow
 from app.needs import service as needs
 from app.needs.forms import NeedForm
@@ -199,7 +200,7 @@ def _needs(session: Session, _name: str, org_id: uuid.UUID, teams: list[Team]) -
             continue
         values = {
             "person_ids": [persons[alias].id],
-            "category_ids": [cats[label] for label in labels if label in cats],
+            "category_ids": [cats[_(label)] for label in labels if _(label) in cats],  # created in this language
             "description": text,
             "team_ids": [teams[team_idx].id],
             "due_on": (today + timedelta(days=due)).isoformat() if due is not None else None,

@@ -22,6 +22,11 @@ env.globals.update(
 )
 
 
+def _one_message(errors: dict[str, str]) -> dict[str, str]:
+    """A status is sent by a button: its form's error is shown as the page's message."""
+    return {"__all__": next(iter(errors.values()))}
+
+
 # ---------------------------------------------------------------- sent
 @router.get("")
 def referrals(request: Request, actor: ActorDep, session: SessionDep):
@@ -84,7 +89,7 @@ async def incoming_status(request: Request, incoming_id: uuid.UUID, actor: Actor
     incoming = service.get_incoming(session, actor, incoming_id)
     form = await parse_form(request, StatusForm)
     if not form.ok:
-        return _incoming_page(request, session, actor, incoming, errors=form.errors, status=422)
+        return _incoming_page(request, session, actor, incoming, errors=_one_message(form.errors), status=422)
     assert form.data is not None
     try:
         service.receive_status(session, actor, incoming, form.data)
@@ -182,7 +187,7 @@ async def referral_status(request: Request, referral_id: uuid.UUID, actor: Actor
     referral = service.get_referral(session, actor, referral_id)
     form = await parse_form(request, StatusForm)
     if not form.ok:
-        return _page(request, session, actor, referral, errors=form.errors, status=422)
+        return _page(request, session, actor, referral, errors=_one_message(form.errors), status=422)
     assert form.data is not None
     try:
         service.change_status(session, actor, referral, form.data)
