@@ -181,6 +181,8 @@ def make_need_category(db: Session, org: Organisation, label: str = "Shelter", g
 
 def make_need(db: Session, org: Organisation, person=None, team=None, status: str = "todo", **kw):
     """A need with one person and one team (their copy of the need's list columns in step)."""
+    from datetime import date
+
     from app.models import Need, NeedPerson, NeedTeam
 
     person = person or make_person(db, org)
@@ -196,7 +198,7 @@ def make_need(db: Session, org: Organisation, person=None, team=None, status: st
             org_id=org.id,
             open=status in ("todo", "in_progress"),
             urgent=need.urgent,
-            due_on=need.due_on,
+            due_on=need.due_on or date(9999, 12, 31),  # as app/needs/service.py keeps it
             due_time=need.due_time,
         )
     )

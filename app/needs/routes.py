@@ -59,6 +59,7 @@ def needs_week(request: Request, actor: ActorDep, session: SessionDep):
         "today": service.today(),
         "prev": (start - timedelta(days=7)).isoformat(),
         "next": (start + timedelta(days=7)).isoformat(),
+        "limit": service.WEEK_LIMIT,
     }
     return render(request, "needs/week.html", ctx)
 

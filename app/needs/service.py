@@ -73,6 +73,10 @@ FIELD_LABELS = {
     "repeat": lazy("Repeats"),
 }
 PAGE_SIZE = 30
+WEEK_LIMIT = 300
+# In need_teams (the lists' copy), a need without due date is due on this day: "upcoming" is then one index range
+# sorted with the undated last; overdue, today and the week compare with real days and never reach it.
+NO_DUE_DATE = date(9999, 12, 31)
 
 
 def today() -> date:
@@ -251,6 +255,7 @@ def _base(actor: Actor, team: Team | None, filt: NeedFilter):
             col(NeedTeam.due_on),
             col(NeedTeam.due_time),
             col(NeedTeam.closed_at),
+            None,  # no undated need in need_teams: they carry NO_DUE_DATE
         )
     else:
         stmt = (
@@ -260,7 +265,15 @@ def _base(actor: Actor, team: Team | None, filt: NeedFilter):
             .where(col(Need.deleted_at).is_(None))
         )
         status = col(Need.status)
-        cols = (status.in_(OPEN), status.not_in(OPEN), col(Need.due_on), col(Need.due_time), col(Need.completed_at))
+        due_on = col(Need.due_on)
+        cols = (
+            status.in_(OPEN),
+            status.not_in(OPEN),
+            due_on,
+            col(Need.due_time),
+            col(Need.completed_at),
+            due_on.is_(None),
+        )
     if filt.category_id is not None:
         stmt = stmt.where(
             select(NeedCategoryLink.need_id)
@@ -279,15 +292,15 @@ def _base(actor: Actor, team: Team | None, filt: NeedFilter):
 
 
 def _view(stmt, cols, view: str, day: date):
-    is_open, is_closed, due_on, due_time, closed_at = cols
+    is_open, is_closed, due_on, due_time, closed_at, undated = cols
     if view == "overdue":
         return stmt.where(is_open, due_on < day).order_by(due_on, due_time.is_(None), due_time, col(Need.id))
     if view == "today":
         return stmt.where(is_open, due_on == day).order_by(due_time.is_(None), due_time, col(Need.id))
     if view == "upcoming":
-        return stmt.where(is_open, (due_on > day) | due_on.is_(None)).order_by(
-            due_on.is_(None), due_on, due_time, col(Need.id)
-        )
+        if undated is None:  # need_teams: undated needs carry NO_DUE_DATE, so this is one index range
+            return stmt.where(is_open, due_on > day).order_by(due_on, due_time, col(Need.id))
+        return stmt.where(is_open, (due_on > day) | undated).order_by(due_on.is_(None), due_on, due_time, col(Need.id))
     if view == "done":
         return stmt.where(is_closed).order_by(closed_at.desc(), col(Need.id))
     return stmt.order_by(col(Need.created_at).desc(), col(Need.id))
@@ -343,7 +356,7 @@ def week(session: Session, actor: Actor, team: Team, start: date) -> list[tuple[
         .where(NeedTeam.team_id == team.id, col(NeedTeam.due_on) >= start, col(NeedTeam.due_on) <= end)
         .where(col(Need.deleted_at).is_(None), Need.status != "cancelled")
         .order_by(col(NeedTeam.due_on), col(NeedTeam.due_time).is_(None), col(NeedTeam.due_time))
-        .limit(500)
+        .limit(WEEK_LIMIT)
     )
     rows = rows_for(session, actor, list(session.exec(stmt)))
     days = [start + timedelta(days=i) for i in range(7)]
@@ -366,9 +379,7 @@ def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit:
     )
     urgent = list(
         session.exec(
-            base.where(col(NeedTeam.urgent).is_(True))
-            .order_by(col(NeedTeam.due_on).is_(None), col(NeedTeam.due_on), col(Need.id))
-            .limit(limit)
+            base.where(col(NeedTeam.urgent).is_(True)).order_by(col(NeedTeam.due_on), col(Need.id)).limit(limit)
         )
     )
     seen = {n.id for n in overdue}
@@ -459,7 +470,7 @@ def _sync_teams(session: Session, need: Need) -> None:
         .values(
             open=need.status in OPEN,
             urgent=need.urgent,
-            due_on=need.due_on,
+            due_on=need.due_on or NO_DUE_DATE,
             due_time=need.due_time,
             closed_at=need.completed_at,
         )

@@ -23,11 +23,13 @@ def accommodation(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.get("/stays/teams/{team_id}")
-def team_accommodation(request: Request, team_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def team_accommodation(request: Request, team_id: uuid.UUID, actor: ActorDep, session: SessionDep, page: int = 1):
     place = service.team_place(session, actor, team_id)
+    occupants, more = service.occupants(session, actor, team_id=place.id, page=max(1, min(page, 1000)))
     ctx = {
         "place": place,
-        "occupants": service.occupants(session, actor, team_id=place.id),
+        "occupants": occupants,
+        "more_url": f"/stays/teams/{place.id}?page={page + 1}" if more else None,
         "waiting": referrals.team_waiting_list(session, actor, place.id) if actor.can("referrals.read") else [],
     }
     return render(request, "stays/place.html", ctx)

@@ -39,6 +39,7 @@ EXITS = {
     "lost_contact": ("negative", lazy("Lost contact")),
     "other": ("other", lazy("Other")),
 }
+OCCUPANTS_PAGE = 100
 EXIT_KINDS = {"positive": lazy("Positive exit"), "negative": lazy("Negative exit"), "other": lazy("Other exit")}
 PROCEDURES = {
     "domiciliation": lazy("Domiciliation (address)"),
@@ -107,40 +108,27 @@ def places(session: Session, actor: Actor) -> list[Place]:
     actor.require("stays.read")
     out = [Place("team", t.id, t.name, t.capacity) for t in _accommodation_teams(session, actor)]
     out += [Place("structure", s.id, s.name, s.places) for s in _accommodation_structures(session, actor)]
-    by_team = dict(
-        session.exec(
-            select(Stay.team_id, func.count())
-            .where(Stay.org_id == actor.org_id, col(Stay.exited_on).is_(None), col(Stay.deleted_at).is_(None))
-            .where(col(Stay.team_id).is_not(None))
-            .group_by(Stay.team_id)
-        ).all()
-    )
-    by_structure = dict(
-        session.exec(
-            select(Stay.structure_id, func.count())
-            .where(Stay.org_id == actor.org_id, col(Stay.exited_on).is_(None), col(Stay.deleted_at).is_(None))
-            .where(col(Stay.structure_id).is_not(None))
-            .group_by(Stay.structure_id)
-        ).all()
-    )
-    waiting_team = dict(
-        session.exec(
-            select(IncomingReferral.team_id, func.count())
-            .where(IncomingReferral.org_id == actor.org_id, IncomingReferral.status == "waiting_list")
-            .group_by(IncomingReferral.team_id)
-        ).all()
-    )
-    waiting_structure = dict(
-        session.exec(
-            select(Referral.structure_id, func.count())
-            .where(Referral.org_id == actor.org_id, Referral.status == "waiting_list")
-            .group_by(Referral.structure_id)
-        ).all()
-    )
+    team_ids = [p.id for p in out if p.kind == "team"]
+    structure_ids = [p.id for p in out if p.kind == "structure"]
+    stay_open = (Stay.org_id == actor.org_id, col(Stay.exited_on).is_(None), col(Stay.deleted_at).is_(None))
+    by_team = _grouped(session, Stay.team_id, team_ids, *stay_open)
+    by_structure = _grouped(session, Stay.structure_id, structure_ids, *stay_open)
+    waiting = (IncomingReferral.org_id == actor.org_id, IncomingReferral.status == "waiting_list")
+    waiting_team = _grouped(session, IncomingReferral.team_id, team_ids, *waiting)
+    waiting = (Referral.org_id == actor.org_id, Referral.status == "waiting_list")
+    waiting_structure = _grouped(session, Referral.structure_id, structure_ids, *waiting)
     for p in out:
         p.occupied = (by_team if p.kind == "team" else by_structure).get(p.id, 0)
         p.waiting = (waiting_team if p.kind == "team" else waiting_structure).get(p.id, 0)
     return out
+
+
+def _grouped(session: Session, column, ids: list[uuid.UUID], *where) -> dict[uuid.UUID, int]:
+    """Rows per place, for the listed places only: each count reads its place's index, never the whole table."""
+    if not ids:
+        return {}
+    rows = session.exec(select(column, func.count()).where(col(column).in_(ids), *where).group_by(column)).all()
+    return dict(rows)  # type: ignore[arg-type]
 
 
 def place_options(session: Session, actor: Actor) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -179,8 +167,10 @@ class Occupant:
     days: int
 
 
-def occupants(session: Session, actor: Actor, *, team_id=None, structure_id=None, limit: int = 500) -> list[Occupant]:
-    """Who is in an accommodation and since when, longest stay first."""
+def occupants(
+    session: Session, actor: Actor, *, team_id=None, structure_id=None, page: int = 1
+) -> tuple[list[Occupant], bool]:
+    """Who is in an accommodation and since when, longest stay first: one page, and whether more follow."""
     actor.require("stays.read")
     stmt = (
         select(Stay, Person.alias)
@@ -188,9 +178,12 @@ def occupants(session: Session, actor: Actor, *, team_id=None, structure_id=None
         .where(Stay.org_id == actor.org_id, col(Stay.deleted_at).is_(None), col(Stay.exited_on).is_(None))
     )
     stmt = stmt.where(Stay.team_id == team_id) if team_id else stmt.where(Stay.structure_id == structure_id)
-    rows = session.exec(stmt.order_by(col(Stay.entered_on), col(Stay.room)).limit(limit)).all()
+    stmt = stmt.order_by(col(Stay.entered_on), col(Stay.room), col(Stay.id))
+    rows = session.exec(stmt.offset((page - 1) * OCCUPANTS_PAGE).limit(OCCUPANTS_PAGE + 1)).all()
     today = utcnow().date()
-    return [Occupant(stay, alias, (today - stay.entered_on).days) for stay, alias in rows]
+    return [Occupant(stay, alias, (today - stay.entered_on).days) for stay, alias in rows[:OCCUPANTS_PAGE]], (
+        len(rows) > OCCUPANTS_PAGE
+    )
 
 
 def _place(session: Session, actor: Actor, kind: str, obj: Team | Structure, capacity: int | None) -> Place:

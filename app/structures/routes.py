@@ -121,15 +121,18 @@ def close_inbox(request: Request, team_id: uuid.UUID, actor: ActorDep, session: 
 
 
 @router.get("/{structure_id}")
-def structure_page(request: Request, structure_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def structure_page(request: Request, structure_id: uuid.UUID, actor: ActorDep, session: SessionDep, page: int = 1):
     structure = service.get_structure(session, actor, structure_id)
     place = stays.structure_place(session, actor, structure)
+    page = max(1, min(page, 1000))
+    occupants, more = stays.occupants(session, actor, structure_id=structure.id, page=page) if place else ([], False)
     ctx = {
         "s": structure,
         "kind": service.kind_label(structure.kind),
         "waiting": referrals.structure_waiting_list(session, actor, structure) if actor.can("referrals.read") else [],
         "place": place,
-        "occupants": stays.occupants(session, actor, structure_id=structure.id) if place else [],
+        "occupants": occupants,
+        "more_url": f"/structures/{structure.id}?page={page + 1}" if more else None,
         "partner": structure.linked_org_id is not None and structure.linked_org_id != actor.org_id,
     }
     return render(request, "structures/detail.html", ctx)

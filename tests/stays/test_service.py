@@ -116,7 +116,8 @@ def test_occupancy_against_capacity_who_is_in_and_since_when(db, org, actor, ass
     enter(db, actor, make_person(db, org, "Hotel"), f"structure:{hotel.id}")
     place = service.team_place(db, actor, assore.id)
     assert (place.occupied, place.capacity) == (2, 3)
-    assert [(o.alias, o.days) for o in service.occupants(db, actor, team_id=assore.id)] == [("Old", 400), ("New", 2)]
+    rows, more = service.occupants(db, actor, team_id=assore.id)
+    assert [(o.alias, o.days) for o in rows] == [("Old", 400), ("New", 2)] and not more
     overview = {p.name: (p.occupied, p.capacity) for p in service.places(db, actor)}
     assert overview == {"Hébergement ASSORE": (2, 3), "Hôtel ASSORE": (1, 60)}
 
