@@ -317,13 +317,16 @@ def list_needs(session: Session, actor: Actor, team: Team | None, filt: NeedFilt
     return rows_for(session, actor, needs[:PAGE_SIZE]), len(needs) > PAGE_SIZE
 
 
+BADGE_CAP = 100  # a badge counts at most this many ("99+"): its cost stays bounded whatever the backlog
+
+
 def counts(session: Session, actor: Actor, team: Team) -> dict[str, int]:
-    """How many open needs of the team are overdue and due today (badges on the list's tabs)."""
+    """How many open needs of the team are overdue and due today (badges on the list's tabs), up to BADGE_CAP."""
     day = today()
-    base = select(func.count()).select_from(NeedTeam).where(NeedTeam.team_id == team.id, col(NeedTeam.open).is_(True))
+    base = select(NeedTeam.need_id).where(NeedTeam.team_id == team.id, col(NeedTeam.open).is_(True))
     return {
-        "overdue": session.exec(base.where(col(NeedTeam.due_on) < day)).one(),
-        "today": session.exec(base.where(NeedTeam.due_on == day)).one(),
+        name: session.exec(select(func.count()).select_from(base.where(clause).limit(BADGE_CAP).subquery())).one()
+        for name, clause in (("overdue", col(NeedTeam.due_on) < day), ("today", NeedTeam.due_on == day))
     }
 
 
