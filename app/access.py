@@ -8,7 +8,8 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, Invalid, NotFound
+from app.i18n import _
 
 # Role -> allowed actions. Literal on purpose: reviewing a permission means reading this table.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -34,6 +35,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.export",
             "persons.erase",
             "persons.access_log",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
+            "structures.manage",
         }
     ),
     "coordinator": frozenset(
@@ -50,6 +59,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "caseload.read",
             "indicators.read",
             "exports",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
+            "structures.manage",
         }
     ),
     "worker": frozenset(
@@ -63,6 +80,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "notes.write",
             "field.write",
             "checkins.write",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
         }
     ),
     "health": frozenset(
@@ -79,10 +103,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "health.read",
             "health.write",
             "persons.access_log",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
         }
     ),
     # Check-ins and quick encounters only: aliases, codes and alerts, never notes or history.
-    "reception": frozenset({"team.home", "persons.basic", "checkins.write", "encounters.quick"}),
+    # The directory of structures too (addresses and phone numbers to give), without who is referred or housed.
+    "reception": frozenset({"team.home", "persons.basic", "checkins.write", "encounters.quick", "structures.read"}),
     # The plan's partners: consolidated, anonymous indicators; no organisation, never a record.
     "steering": frozenset({"indicators.consolidated"}),
 }
@@ -146,3 +178,21 @@ def get_or_404(session: Session, actor: Actor, model: type[M], obj_id: object, *
     if obj is None:
         raise NotFound()
     return obj
+
+
+# ---------------------------------------------------------------- the one crossing between organisations
+# Organisations never see each other's rows, with one deliberate exception: a referral to a structure linked to a
+# team of another organisation. Then the receiving organisation gets an IncomingReferral row of its own holding
+# only a snapshot of what the person consented to share (taken at sending), and the status steps it records are
+# copied back onto the sender's Referral. Nothing else crosses: the sender never reads the receiver's person
+# record, the receiver never reads the sender's. The only code that reads or writes a row of another organisation
+# is app/referrals/crossing.py, and it calls this rule before anything leaves the organisation.
+def require_consent_to_share(actor: Actor, target_org_id: uuid.UUID | None, consent_given: bool) -> None:
+    """No consent, no sharing outside the organisation: raise Invalid when data would leave without it."""
+    if target_org_id is not None and target_org_id != actor.org_id and not consent_given:
+        raise Invalid(
+            _(
+                "This structure is a team of another organisation: nothing can be sent to it without the "
+                "person's consent. Record the consent, or choose what to do with the person first."
+            )
+        )

@@ -19,10 +19,15 @@ from app.errors import install_error_handlers
 from app.health.admin_routes import router as health_admin_router
 from app.health.routes import router as health_router
 from app.home.routes import router as home_router
+from app.needs.routes import admin_router as needs_admin_router
+from app.needs.routes import router as needs_router
 from app.persons.admin_routes import router as persons_admin_router
 from app.persons.routes import router as persons_router
 from app.privacy.routes import router as privacy_router
+from app.referrals.routes import router as referrals_router
 from app.security import SecurityMiddleware
+from app.stays.routes import router as stays_router
+from app.structures.routes import router as structures_router
 from app.web import STATIC
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
@@ -35,6 +40,11 @@ PRIVATE_ROUTERS = [
     health_router,
     health_admin_router,
     privacy_router,
+    needs_router,
+    needs_admin_router,
+    referrals_router,
+    stays_router,
+    structures_router,
 ]
 
 

@@ -243,3 +243,116 @@ def make_treatment(db: Session, org: Organisation, person=None, **data):
     db.add(row)
     db.commit()
     return row
+
+
+# ---------------------------------------------------------------- pathway
+def make_need_category(db: Session, org: Organisation, label: str = "Shelter", group_label: str | None = None):
+    from app.models import NeedCategory
+
+    category = NeedCategory(org_id=org.id, label=label, group_label=group_label)
+    db.add(category)
+    db.commit()
+    return category
+
+
+def make_need(db: Session, org: Organisation, person=None, team=None, status: str = "todo", **kw):
+    """A need with one person and one team (their copy of the need's list columns in step)."""
+    from datetime import date
+
+    from app.models import Need, NeedPerson, NeedTeam
+
+    person = person or make_person(db, org)
+    team = team or make_team(db, org)
+    need = Need(org_id=org.id, status=status, **kw)
+    db.add(need)
+    db.flush()
+    db.add(NeedPerson(need_id=need.id, person_id=person.id, org_id=org.id))
+    db.add(
+        NeedTeam(
+            need_id=need.id,
+            team_id=team.id,
+            org_id=org.id,
+            open=status in ("todo", "in_progress"),
+            urgent=need.urgent,
+            due_on=need.due_on or date(9999, 12, 31),  # as app/needs/service.py keeps it
+            due_time=need.due_time,
+        )
+    )
+    db.commit()
+    return need
+
+
+def make_structure(db: Session, org: Organisation, name: str | None = None, kind: str = "rest_area", **kw):
+    from app.models import Structure
+
+    structure = Structure(org_id=org.id, name=name or f"Structure {uuid.uuid4().hex[:6]}", kind=kind, **kw)
+    db.add(structure)
+    db.commit()
+    return structure
+
+
+def make_inbox(db: Session, team: Team, code: str | None = None):
+    """Open `team`'s door to referrals from other organisations."""
+    from app.models import ReferralInbox
+    from app.persons.codes import ALPHABET
+
+    inbox = ReferralInbox(org_id=team.org_id, team_id=team.id, code=code or "".join(ALPHABET[:10]))
+    db.add(inbox)
+    db.commit()
+    return inbox
+
+
+def make_referral(db: Session, org: Organisation, person=None, structure=None, status: str = "proposed", **kw):
+    from app.models import Referral
+
+    person = person or make_person(db, org)
+    structure = structure or make_structure(db, org)
+    referral = Referral(org_id=org.id, person_id=person.id, structure_id=structure.id, status=status, **kw)
+    db.add(referral)
+    db.commit()
+    return referral
+
+
+def make_incoming(db: Session, org: Organisation, referral=None, team=None, status: str = "sent", **kw):
+    """An incoming referral in `org` (the receiver), for a referral of another organisation."""
+    from app.crypto import seal
+    from app.models import IncomingReferral
+
+    referral = referral or make_referral(db, make_org(db), status=status)
+    team = team or make_team(db, org, kind="rest_area")
+    incoming = IncomingReferral(
+        org_id=org.id, referral_id=referral.id, team_id=team.id, from_label="Other · Patrol", snapshot="", status=status
+    )
+    seal(db, incoming, "snapshot", '{"alias": "Snap"}')
+    db.add(incoming)
+    db.commit()
+    return incoming
+
+
+def make_stay(db: Session, org: Organisation, person=None, team=None, **kw):
+    from datetime import date
+
+    from app.models import Stay
+
+    person = person or make_person(db, org)
+    team = team or make_team(db, org, kind="accommodation")
+    stay = Stay(
+        org_id=org.id, person_id=person.id, team_id=team.id, entered_on=kw.pop("entered_on", date.today()), **kw
+    )
+    db.add(stay)
+    db.commit()
+    return stay
+
+
+def make_procedure(db: Session, org: Organisation, person=None, kind: str = "id_papers", **kw):
+    from datetime import date
+
+    from app.models import Procedure
+
+    person = person or make_person(db, org)
+    procedure = Procedure(
+        org_id=org.id, person_id=person.id, kind=kind, started_on=kw.pop("started_on", date.today()), **kw
+    )
+    db.add(procedure)
+    db.commit()
+    return procedure

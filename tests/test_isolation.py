@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi.routing import APIRoute
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.deps import ActorDep, SessionDep
 from app.models import Organisation, Team
@@ -19,12 +19,19 @@ from tests.factories import (
     make_document,
     make_exit,
     make_exit_reason,
+    make_incoming,
     make_link,
+    make_need,
+    make_need_category,
     make_note,
     make_org,
     make_person,
     make_place,
+    make_procedure,
+    make_referral,
     make_session,
+    make_stay,
+    make_structure,
     make_team,
     make_treatment,
     make_user,
@@ -52,6 +59,13 @@ ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {
     "consultation_id": lambda db, org: make_consultation(db, org).id,
     "treatment_id": lambda db, org: make_treatment(db, org).id,
     "type_id": lambda db, org: make_consultation_type(db, org).id,
+    "need_id": lambda db, org: make_need(db, org).id,
+    "category_id": lambda db, org: make_need_category(db, org).id,
+    "structure_id": lambda db, org: make_structure(db, org).id,
+    "referral_id": lambda db, org: make_referral(db, org).id,
+    "incoming_id": lambda db, org: make_incoming(db, org).id,
+    "stay_id": lambda db, org: make_stay(db, org).id,
+    "procedure_id": lambda db, org: make_procedure(db, org).id,
 }
 
 # Roles of organisation A that try every route: together they hold every permission an id route can need.
@@ -132,3 +146,85 @@ def test_a_malformed_id_is_a_404_not_a_crash(client, db):
     sign_in(client, db, make_user(db, org, role="admin"))
     assert client.get("/admin/users/not-a-uuid").status_code == 404
     assert client.post("/admin/teams/12345/archive").status_code == 404
+
+
+# ---------------------------------------------------------------- the one crossing: a referral between organisations
+def _reachable(client, db, app, user, ids: dict[str, object]) -> list[str]:
+    """Every route whose id parameters are all in `ids`, tried by `user`: what did not answer 403 or 404."""
+    sign_in(client, db, user)
+    failures = []
+    for route in endpoints(app):
+        params = [p for p in route.param_convertors if p not in NOT_IDS]
+        if not params or any(p not in ids for p in params):
+            continue
+        path = route.path
+        for name in params:
+            path = path.replace("{" + name + "}", str(ids[name]))
+        for method in sorted(route.methods - {"HEAD"}):
+            status = client.request(method, path, follow_redirects=False).status_code
+            if status not in (403, 404):
+                failures.append(f"{method} {path} answered {status}")
+    return failures
+
+
+def test_a_referral_between_organisations_opens_nothing_else_to_either_side_or_to_a_third(client, db, app):
+    from app.models import IncomingReferral
+    from app.referrals import service as referrals
+    from app.referrals.forms import LinkForm, ReferralForm, StatusForm
+    from tests.factories import make_inbox
+    from tests.persons.conftest import actor_for
+
+    sender_org, receiver_org, third_org = make_org(db, "Boréal"), make_org(db, "Horizon"), make_org(db, "Tiers")
+    patrol = make_team(db, sender_org, "Maraude")
+    rest = make_team(db, receiver_org, "Rosa", kind="rest_area")
+    make_inbox(db, rest)
+    sender = make_user(db, sender_org, role="admin", teams=[patrol], lang="en")
+    receiver = make_user(db, receiver_org, role="admin", teams=[rest], lang="en")
+    outsider = make_user(db, third_org, role="admin", teams=[make_team(db, third_org)])
+    person = make_person(db, sender_org, "Sékou", phone="06 11 22 33 44", nationality="Mali", description="Veste rouge")
+    note = make_note(db, sender_org, person, body="Dort sous le pont")
+    structure = make_structure(
+        db, sender_org, "Rosa", linked_team_id=rest.id, linked_org_id=receiver_org.id, linked_label="Horizon · Rosa"
+    )
+    form = ReferralForm(
+        person_id=person.id, structure_id=structure.id, shared=["languages"], consent_given=True, send=True
+    )
+    referral = referrals.create_referral(db, actor_for(sender, patrol), form)
+    incoming = db.exec(select(IncomingReferral).where(IncomingReferral.referral_id == referral.id)).one()
+    referrals.receive_status(db, actor_for(receiver, rest), incoming, StatusForm(status="accepted"))
+    own = referrals.link_person(db, actor_for(receiver, rest), incoming, LinkForm(create=True, confirm=True))
+    db.commit()
+
+    # The receiver sees the consented snapshot, and nothing of the sender's records by any id.
+    sign_in(client, db, receiver)
+    page = client.get(f"/referrals/inbox/{incoming.id}")
+    assert page.status_code == 200 and "Sékou" in page.text and "Accepted" in page.text
+    for secret in ("06 11", "Mali", "Veste rouge", "Dort sous le pont"):
+        assert secret not in page.text
+    sender_ids = {
+        "person_id": person.id,
+        "other_id": person.id,
+        "note_id": note.id,
+        "referral_id": referral.id,
+        "structure_id": structure.id,
+        "team_id": patrol.id,
+        "need_id": make_need(db, sender_org, person, patrol).id,
+        "stay_id": make_stay(db, sender_org, person).id,
+        "procedure_id": make_procedure(db, sender_org, person).id,
+        "incoming_id": make_incoming(db, third_org).id,
+    }
+    assert _reachable(client, db, app, receiver, sender_ids) == []
+
+    # The sender sees the status come back, and nothing of the receiver's records.
+    sign_in(client, db, sender)
+    back = client.get(f"/referrals/{referral.id}")
+    assert back.status_code == 200 and "Accepted" in back.text and "Horizon · Rosa" in back.text
+    assert str(own.id) not in back.text and own.code not in back.text  # the receiver's record stays its own
+    receiver_ids = {"incoming_id": incoming.id, "person_id": own.id, "other_id": own.id, "team_id": rest.id}
+    assert _reachable(client, db, app, sender, receiver_ids) == []
+
+    # A third organisation reaches neither side.
+    both = {**sender_ids, "incoming_id": incoming.id}
+    assert _reachable(client, db, app, outsider, both) == []
+    sign_in(client, db, outsider)
+    assert "Sékou" not in client.get("/referrals/inbox?status=all").text

@@ -172,7 +172,12 @@ def person_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session
     person = service.resolve(session, actor, person_id)
     if person.id != person_id:
         return redirect(request, f"/persons/{person.id}")
-    ctx = {"entries": timeline.timeline(session, actor, person.id), "note": {"id": uuid.uuid4()}, "errors": {}}
+    ctx = {
+        "entries": timeline.timeline(session, actor, person.id),
+        "sections": timeline.summary_sections(session, actor, person.id),
+        "note": {"id": uuid.uuid4()},
+        "errors": {},
+    }
     return _person_page(request, session, actor, person, "persons/detail.html", ctx)
 
 
@@ -182,7 +187,12 @@ async def add_note(request: Request, person_id: uuid.UUID, actor: ActorDep, sess
     actor.require("notes.write")
     form = await parse_form(request, NoteForm)
     if not form.ok:
-        ctx = {"entries": timeline.timeline(session, actor, person.id), "note": form.values, "errors": form.errors}
+        ctx = {
+            "entries": timeline.timeline(session, actor, person.id),
+            "sections": timeline.summary_sections(session, actor, person.id),
+            "note": form.values,
+            "errors": form.errors,
+        }
         return _person_page(request, session, actor, person, "persons/detail.html", ctx, status=422)
     assert form.data is not None
     service.add_note(session, actor, person, form.data)
