@@ -26,8 +26,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.delete",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
+            "territories.manage",
             "caseload.read",
             "indicators.read",
             "exports",
@@ -42,8 +45,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.merge",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
+            "territories.manage",
             "caseload.read",
             "indicators.read",
             "exports",
@@ -58,8 +64,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.merge",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
         }
     ),
     "health": frozenset(
@@ -71,13 +79,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.merge",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
             "health.read",
             "health.write",
         }
     ),
-    # Check-ins and quick encounters only: aliases, codes and alerts, never notes or history.
+    # Check-ins and quick encounters only (persons, time, place, materials, services: never a note), and aliases,
+    # codes, alerts and presence; never notes, history, reports or health data.
     "reception": frozenset({"team.home", "persons.basic", "checkins.write", "encounters.quick"}),
     # The plan's partners: consolidated, anonymous indicators; no organisation, never a record.
     "steering": frozenset({"indicators.consolidated"}),

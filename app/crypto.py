@@ -127,6 +127,19 @@ def _unwrap(row: OrgKey, mk: MasterKey) -> bytes:
         raise DecryptError("the organisation key cannot be unwrapped with this master key") from exc
 
 
+# A key belongs to one organisation for ever: cached, so reading a page of notes is not one query per note.
+_key_orgs: dict[uuid.UUID, uuid.UUID] = {}
+
+
+def _org_of_key(session: Session, key_id: uuid.UUID) -> uuid.UUID | None:
+    if key_id not in _key_orgs:
+        org_id = session.exec(select(OrgKey.org_id).where(OrgKey.id == key_id)).first()
+        if org_id is None:
+            return None
+        _key_orgs[key_id] = org_id
+    return _key_orgs[key_id]
+
+
 def _data_key(session: Session, key_id: uuid.UUID) -> bytes:
     if key_id not in _key_cache:
         row = session.get(OrgKey, key_id)
@@ -172,8 +185,7 @@ def decrypt(session: Session, org_id: uuid.UUID, token: str | None, context: str
         return None
     key_bytes, nonce, ct = _open(token)
     key_id = uuid.UUID(bytes=key_bytes)
-    row_org = session.exec(select(OrgKey.org_id).where(OrgKey.id == key_id)).first()
-    if row_org != org_id:
+    if _org_of_key(session, key_id) != org_id:
         raise DecryptError("the key belongs to another organisation")
     try:
         return AESGCM(_data_key(session, key_id)).decrypt(nonce, ct, _aad(key_bytes, context)).decode()

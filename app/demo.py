@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from app.access import MFA_REQUIRED_ROLES
 from app.auth.service import hash_password
 from app.crypto import encrypt_system
+from app.field.demo import load_demo_field
 from app.models import Organisation, Team, TeamMembership, User, utcnow
 from app.persons.demo import load_demo_persons
 
@@ -92,6 +93,7 @@ def load_demo(session: Session) -> list[DemoLogin]:
             logins.append(DemoLogin(org_name, email, role))
         session.flush()
         load_demo_persons(session, org.id, teams)
+        load_demo_field(session, org.id, teams)
     session.flush()
     return logins
 

@@ -15,6 +15,9 @@ from app.config import get_settings
 from app.crypto import CryptoConfigError, master_key
 from app.deps import get_actor, get_pending_actor
 from app.errors import install_error_handlers
+from app.field.admin_routes import router as field_admin_router
+from app.field.checkin_routes import router as checkins_router
+from app.field.routes import router as field_router
 from app.home.routes import router as home_router
 from app.persons.admin_routes import router as persons_admin_router
 from app.persons.routes import router as persons_router
@@ -22,7 +25,16 @@ from app.security import SecurityMiddleware
 from app.web import STATIC
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
-PRIVATE_ROUTERS = [home_router, auth_router, admin_router, persons_router, persons_admin_router]
+PRIVATE_ROUTERS = [
+    home_router,
+    auth_router,
+    admin_router,
+    persons_router,
+    persons_admin_router,
+    field_router,
+    checkins_router,
+    field_admin_router,
+]
 
 
 class CachedStatic(StaticFiles):

@@ -5,23 +5,33 @@ new route cannot be forgotten. The second test proves the walker catches a route
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import Session
 
 from app.deps import ActorDep, SessionDep
 from app.models import Organisation, Team
 from tests.factories import (
+    make_checkin,
     make_custom_field,
     make_document,
+    make_encounter,
     make_exit,
     make_exit_reason,
+    make_field_place,
     make_link,
+    make_material,
     make_note,
+    make_observation,
     make_org,
     make_person,
     make_place,
+    make_round,
+    make_service,
+    make_session_id,
     make_team,
+    make_territory,
     make_user,
     sign_in,
 )
@@ -43,6 +53,17 @@ ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {
     "document_id": lambda db, org: make_document(db, org).id,
     "field_id": lambda db, org: make_custom_field(db, org).id,
     "reason_id": lambda db, org: make_exit_reason(db, org).id,
+    "session_id": lambda db, org: make_session_id(db, org),  # type: ignore[dict-item]
+    "encounter_id": lambda db, org: make_encounter(db, org).id,
+    "round_id": lambda db, org: make_round(db, org).id,
+    "checkin_id": lambda db, org: make_checkin(db, org).id,
+    "observation_id": lambda db, org: make_observation(db, org).id,
+    "territory_id": lambda db, org: make_territory(db, org).id,
+    "territory_place_id": lambda db, org: make_field_place(db, org).id,
+    "material_id": lambda db, org: make_material(db, org).id,
+    "service_id": lambda db, org: make_service(db, org).id,
+    # Not an id: a day of a team's report; the team in the same path is the other organisation's.
+    "day": lambda db, org: date.today().isoformat(),  # type: ignore[dict-item]
 }
 
 # Roles of organisation A that try every route: together they hold every permission an id route can need.
@@ -54,7 +75,10 @@ def walk(client, db, app) -> list[str]:
     own_team = make_team(db, own)
     users = {role: make_user(db, own, role=role, teams=[own_team]) for role in PROBE_ROLES}
     failures = []
-    for route in app.routes:
+    # iter_route_contexts: the routes of included routers too, with their full paths (FastAPI keeps included
+    # routers as branches, so app.routes alone lists none of them).
+    for context in iter_route_contexts(app.routes):
+        route = context.route
         if not isinstance(route, APIRoute):
             continue
         params = [p for p in route.param_convertors if p not in NOT_IDS]
@@ -62,19 +86,19 @@ def walk(client, db, app) -> list[str]:
             continue
         missing = [p for p in params if p not in ID_FACTORIES]
         if missing:
-            failures.append(f"{route.path}: no factory for {missing} in ID_FACTORIES")
+            failures.append(f"{context.path}: no factory for {missing} in ID_FACTORIES")
             continue
-        path = route.path
+        path = context.path
         for name in params:
             path = path.replace("{" + name + "}", str(ID_FACTORIES[name](db, other)))
-        for method in sorted(route.methods - {"HEAD"}):
+        for method in sorted(set(context.methods or route.methods) - {"HEAD"}):
             statuses = []
             for role in PROBE_ROLES:
                 sign_in(client, db, users[role])
                 resp = client.request(method, path, follow_redirects=False)
                 statuses.append(resp.status_code)
             if 404 not in statuses or any(s not in (403, 404) for s in statuses):
-                failures.append(f"{method} {route.path} answered {statuses} to another organisation")
+                failures.append(f"{method} {context.path} answered {statuses} to another organisation")
     return failures
 
 

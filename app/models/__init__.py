@@ -13,6 +13,26 @@ from app.models.accounts import (
     UserSession,
 )
 from app.models.base import OrgRecord, SyncRecord, UTCDateTime, utcnow
+from app.models.field import (
+    AnonymousContact,
+    AnonymousMaterial,
+    Checkin,
+    CheckinServiceUse,
+    DailyReport,
+    DayClosure,
+    Encounter,
+    EncounterMaterial,
+    EncounterPerson,
+    EncounterService,
+    FieldService,
+    Material,
+    Observation,
+    ObservationMaterial,
+    Place,
+    Round,
+    RoundMember,
+    Territory,
+)
 from app.models.persons import (
     CustomField,
     ExitReason,
@@ -30,7 +50,25 @@ from app.models.persons import (
 from app.models.security import OrgKey, RecoveryCode
 
 __all__ = [
+    "AnonymousContact",
+    "AnonymousMaterial",
     "AuditEvent",
+    "Checkin",
+    "CheckinServiceUse",
+    "DailyReport",
+    "DayClosure",
+    "Encounter",
+    "EncounterMaterial",
+    "EncounterPerson",
+    "EncounterService",
+    "FieldService",
+    "Material",
+    "Observation",
+    "ObservationMaterial",
+    "Place",
+    "Round",
+    "RoundMember",
+    "Territory",
     "CustomField",
     "ExitReason",
     "Invitation",

@@ -179,10 +179,14 @@ class PersonDocument(OrgRecord, table=True):
 
 
 class CustomField(OrgRecord, table=True):
-    """A field an organisation adds to its persons. Archiving hides it; values stay in Person.custom."""
+    """A field an organisation adds to its persons (or, `entity` = "observation", to its territory observations).
+    Archiving hides it; values stay in Person.custom (Observation.custom)."""
 
     __tablename__ = "custom_fields"
 
+    entity: str = Field(
+        default="person", sa_type=String(16), nullable=False, sa_column_kwargs={"server_default": "person"}
+    )
     label: str = Field(max_length=120, nullable=False)
     # text, long_text, number, date, boolean, choice, multi_choice
     kind: str = Field(sa_type=String(16), nullable=False)

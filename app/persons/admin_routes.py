@@ -15,18 +15,19 @@ router = APIRouter(prefix="/admin")
 
 def _field_form(request, session, actor, field=None, values=None, errors=None):
     if values is None:
-        values = {"id": uuid.uuid4(), "kind": "text", "team_ids": []} if field is None else field.model_dump()
+        values = {"id": uuid.uuid4(), "kind": "text", "entity": "person", "team_ids": []}
         if field is not None:
-            values["options"] = "\n".join(field.options)
+            values = {**field.model_dump(), "options": "\n".join(field.options)}
     ctx = {"field": field, "values": values, "errors": errors or {}, "teams": list_teams(session, actor)}
-    ctx["KINDS"] = fields.KINDS
+    ctx["KINDS"], ctx["ENTITIES"] = fields.KINDS, fields.ENTITIES
     return render(request, "persons/admin_field.html", ctx, status=422 if errors else 200)
 
 
 @router.get("/person-fields")
 def field_list(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    ctx = {"fields": fields.list_fields(session, actor, include_archived=True), "KINDS": fields.KINDS}
+    fields_ = fields.list_fields(session, actor, include_archived=True, entity=None)
+    ctx = {"fields": fields_, "KINDS": fields.KINDS, "ENTITIES": fields.ENTITIES}
     return render(request, "persons/admin_fields.html", ctx)
 
 

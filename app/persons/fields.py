@@ -39,8 +39,16 @@ DEFAULT_EXIT_REASONS = [
 
 
 # ---------------------------------------------------------------- custom fields: configuration
-def list_fields(session: Session, actor: Actor, *, include_archived: bool = False) -> list[CustomField]:
+ENTITIES = {"person": lazy("Persons"), "observation": lazy("Territory observations")}
+
+
+def list_fields(
+    session: Session, actor: Actor, *, include_archived: bool = False, entity: str | None = "person"
+) -> list[CustomField]:
+    """The organisation's fields of `entity` (persons by default; None: every field, for the admin list)."""
     stmt = scoped(CustomField, actor)
+    if entity is not None:
+        stmt = stmt.where(CustomField.entity == entity)
     if not include_archived:
         stmt = stmt.where(col(CustomField.archived_at).is_(None))
     return list(session.exec(stmt.order_by(col(CustomField.archived_at).is_not(None), CustomField.position)))
@@ -73,8 +81,8 @@ def save_field(session: Session, actor: Actor, form: CustomFieldForm, field: Cus
         "in_indicators": form.in_indicators,
         "position": form.position,
     }
-    if field is None:
-        field = CustomField(id=form.id or uuid.uuid4(), org_id=actor.org_id, **values)  # type: ignore[arg-type]
+    if field is None:  # what a field applies to is chosen once: its values live on records of that kind
+        field = CustomField(id=form.id or uuid.uuid4(), org_id=actor.org_id, entity=form.entity, **values)  # type: ignore[arg-type]
         session.add(field)
         action = "custom_field.created"
     else:
@@ -105,8 +113,8 @@ def enabled_for(field: CustomField, actor: Actor) -> bool:
     return any(str(t) in field.team_ids for t in actor.team_ids)
 
 
-def form_fields(session: Session, actor: Actor) -> list[CustomField]:
-    return [f for f in list_fields(session, actor) if enabled_for(f, actor)]
+def form_fields(session: Session, actor: Actor, entity: str = "person") -> list[CustomField]:
+    return [f for f in list_fields(session, actor, entity=entity) if enabled_for(f, actor)]
 
 
 # ---------------------------------------------------------------- custom fields: values
