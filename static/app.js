@@ -67,8 +67,18 @@
     e.detail.target.querySelectorAll("input[type=checkbox]").forEach(function (box) {
       if (seen[box.value]) box.closest("label").remove(); else seen[box.value] = true;
     });
+    document.querySelectorAll("[data-add-person]").forEach(function (btn) {
+      btn.hidden = !!seen[btn.dataset.addPerson];
+    });
     var search = document.querySelector("[data-person-search]"), results = document.getElementById("person-results");
     if (search) search.value = "";
     if (results) results.innerHTML = "";
+  });
+  // After a boosted form: the confirmation at the top is shown, or else the first error message.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    if (!e.detail.boosted) return;
+    var target = document.querySelector("[data-scroll-top]") || document.querySelector("main .err, main .alert.error");
+    if (target) target.scrollIntoView({ block: "center" });
+    else if (e.detail.requestConfig && e.detail.requestConfig.verb === "post") window.scrollTo(0, 0);
   });
 })();
