@@ -141,7 +141,7 @@ def test_a_rest_area_day_with_named_and_anonymous_check_ins(new_page):
     # By alias: the search, then two taps.
     page.locator("#f-checkin-q").press_sequentially("sekou", delay=30)
     page.locator("#checkin-results .person-pick", has_text="Sékou").click()
-    page.locator(".confirm .check.pill", has_text="Shower").click()
+    page.locator(".confirm .check.pill").nth(1).click()  # a service used (a shower)
     page.get_by_role("button", name="Check in Sékou").click()
     expect(page.locator(".present")).to_contain_text("Sékou")
     expect(page.locator(".occupancy strong")).to_have_text(str(present + 1))
