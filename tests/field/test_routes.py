@@ -255,3 +255,38 @@ def test_pages_need_a_team_picked_today(client, db, org, team):
     resp = client.get("/encounters/new")
     assert resp.status_code == 422 and "Choose the team you work with today first." in resp.text
     assert not db.exec(select(Person)).first()
+
+
+def test_what_each_role_may_open(client, db, org, team, rest_area):
+    desk = make_user(db, org, role="reception", teams=[rest_area])
+    _as(client, db, desk)
+    for url in ("/checkins", "/encounters/new", "/"):
+        assert client.get(url).status_code == 200, url
+    for url in ("/rounds", "/rounds/new", "/observations", "/observations/new", "/territories", "/admin/materials"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/reports", follow_redirects=True).status_code == 403
+    coordinator = make_user(db, org, role="coordinator", teams=[team])
+    _as(client, db, coordinator, team)
+    for url in ("/territories/new", "/rounds/new", "/observations/new", "/checkins", "/reports"):
+        assert client.get(url, follow_redirects=True).status_code == 200, url
+    assert client.get("/admin/services").status_code == 403
+
+
+def test_fragments_never_show_another_organisations_person(client, db, org, team, worker):
+    stranger = make_person(db, make_org(db), "Stranger")
+    _as(client, db, worker, team)
+    assert client.get(f"/encounters/chip?person_id={stranger.id}").status_code == 404
+    assert client.get(f"/checkins/confirm?person_id={stranger.id}").status_code == 404
+    assert "Stranger" not in client.get(f"/encounters/new?person_id={stranger.id}").text
+    assert "Stranger" not in client.get("/encounters/pick", params={"q": "stranger"}).text
+
+
+def test_a_wrong_encounter_is_deleted_and_leaves_the_figures(client, db, org, team, worker):
+    person = make_person(db, org)
+    _as(client, db, worker, team)
+    client.post("/encounters", data={"id": str(uuid.uuid4()), "person_ids": str(person.id)})
+    encounter = db.exec(select(Encounter)).one()
+    assert client.post(f"/encounters/{encounter.id}/delete", follow_redirects=False).status_code == 303
+    assert client.get(f"/encounters/{encounter.id}").status_code == 404
+    today = working_day(team).isoformat()
+    assert 'data-figure="encounters">0<' in client.get(f"/reports/{team.id}/{today}").text
