@@ -58,6 +58,23 @@ BATCH = 20_000
 NAMES = ["Mohamed", "Sékou", "Aïcha", "Fatou", "Ibrahim", "Nadia", "Karim", "Loïc", "Djibril", "Samira", "Moussa"]
 
 
+def bulk(session: Session, model, rows: list[dict]) -> None:
+    """Insert many rows: COPY on PostgreSQL (ten times faster than INSERT), executemany on SQLite."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(model), rows)
+        return
+    from psycopg.types.json import Json
+
+    cols = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in cols)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {model.__tablename__} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Json(v) if isinstance(v, dict | list) else v for v in (row[c] for c in cols)])
+
+
 def build(session: Session) -> uuid.UUID:
     org = session.execute(select(Organisation).where(Organisation.name == "Bench field")).scalars().first()
     if org is not None:
@@ -98,8 +115,8 @@ def build(session: Session) -> uuid.UUID:
         for norm, key, primary in name_rows([(alias, True)]):
             batch_n.append(dict(org_id=org.id, person_id=pid, norm=norm, key=key, primary=primary))
         if len(batch_p) >= BATCH or i == N_PERSONS - 1:
-            session.execute(insert(Person), batch_p)
-            session.execute(insert(PersonName), batch_n)
+            bulk(session, Person, batch_p)
+            bulk(session, PersonName, batch_n)
             batch_p, batch_n = [], []
     session.commit()
 
@@ -115,7 +132,7 @@ def build(session: Session) -> uuid.UUID:
                      ended_at=started + timedelta(hours=3), time_band=time_band(started), version=1,
                      created_at=started, updated_at=started)
             )  # fmt: skip
-    session.execute(insert(Round), rows)
+    bulk(session, Round, rows)
     session.commit()
 
     print("encounters…")
@@ -135,9 +152,9 @@ def build(session: Session) -> uuid.UUID:
         batch_p.extend(dict(encounter_id=eid, person_id=p, org_id=org.id, new=False) for p in people)
         batch_m.append(dict(encounter_id=eid, material_id=materials[rng.randrange(7)].id, org_id=org.id, quantity=2))
         if len(batch_e) >= BATCH or i == N_ENCOUNTERS - 1:
-            session.execute(insert(Encounter), batch_e)
-            session.execute(insert(EncounterPerson), batch_p)
-            session.execute(insert(EncounterMaterial), batch_m)
+            bulk(session, Encounter, batch_e)
+            bulk(session, EncounterPerson, batch_p)
+            bulk(session, EncounterMaterial, batch_m)
             session.commit()
             batch_e, batch_p, batch_m = [], [], []
             print(f"  {i + 1}", end="\r", flush=True)
@@ -157,16 +174,16 @@ def build(session: Session) -> uuid.UUID:
                          updated_at=arrived)
                 )  # fmt: skip
             if len(rows) >= BATCH:
-                session.execute(insert(Checkin), rows)
+                bulk(session, Checkin, rows)
                 rows = []
-    session.execute(insert(Checkin), rows)
+    bulk(session, Checkin, rows)
     obs = [
         dict(id=uuid.uuid4(), org_id=org.id, team_id=teams[t].id, territory_id=territories[t].id,
              at=now - timedelta(days=d, hours=2), atmosphere="calm", police="none", women=1, men=5, others=0,
              custom={}, version=1, created_at=now, updated_at=now)
         for t in range(PATROLS) for d in range(0, DAYS, 2)
     ]  # fmt: skip
-    session.execute(insert(Observation), obs)
+    bulk(session, Observation, obs)
     session.commit()
     return org.id
 

@@ -7,6 +7,7 @@ typed on forms (m_<id>, found_<id>, collected_<id>) are checked here."""
 import uuid
 from collections.abc import Mapping
 
+from sqlalchemy import union_all
 from sqlmodel import Session, col, func, select
 
 from app.access import Actor, get_or_404, scoped
@@ -203,9 +204,15 @@ def set_service_archived(session: Session, actor: Actor, service: FieldService, 
     record(session, actor, "service.archived" if archived else "service.restored", entity_id=service.id)
 
 
-def labels(session: Session, model: type, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Label (or name) by id for a few rows of a catalogue (Material, FieldService, Territory, Place)."""
-    if not ids:
+def labels(session: Session, wanted: dict[type, set]) -> dict[uuid.UUID, str]:
+    """Names by id of a few rows of several tables (teams, territories, places, users...) in one round trip:
+    {Team: {ids}, User: {ids}} -> {id: name}. Ids are UUIDs, unique across tables."""
+    parts = []
+    for model, ids in wanted.items():
+        ids = {i for i in ids if i}
+        if ids:
+            attr = model.label if hasattr(model, "label") else model.name  # type: ignore[attr-defined]
+            parts.append(select(model.id.label("id"), attr.label("name")).where(col(model.id).in_(ids)))  # type: ignore[attr-defined]
+    if not parts:
         return {}
-    attr = model.label if hasattr(model, "label") else model.name  # type: ignore[attr-defined]
-    return dict(session.exec(select(model.id, attr).where(col(model.id).in_(ids))).all())  # type: ignore[attr-defined]
+    return {key: name for key, name in session.exec(union_all(*parts) if len(parts) > 1 else parts[0]).all()}  # type: ignore[call-overload]

@@ -19,7 +19,7 @@ from app.field.days import working_day
 from app.field.forms import CheckinEditForm, CheckinForm, CheckoutForm, CloseDayForm
 from app.field.rounds import team_of_today
 from app.i18n import _
-from app.models import Checkin, CheckinServiceUse, DayClosure, FieldService, Person, Team, utcnow
+from app.models import Checkin, CheckinServiceUse, DayClosure, FieldService, Person, Team, User, utcnow
 from app.persons import timeline
 from app.persons.service import touch_contact, user_names
 from app.web import local_dt
@@ -307,8 +307,7 @@ def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[time
             .limit(100)
         )
     )
-    teams = catalogue.labels(session, Team, {c.team_id for c in rows})
-    names = user_names(session, {c.author_id for c in rows})
+    names = catalogue.labels(session, {Team: {c.team_id for c in rows}, User: {c.author_id for c in rows}})
     entries = []
     for r in _rows(session, rows):
         c = r.checkin
@@ -320,7 +319,7 @@ def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[time
             timeline.TimelineEntry(
                 c.arrived_at,
                 "checkin",
-                _("Check-in · %(team)s", team=teams.get(c.team_id, "")),
+                _("Check-in · %(team)s", team=names.get(c.team_id, "")),
                 body="\n".join(lines),
                 by=names.get(c.author_id) if c.author_id else None,
             )

@@ -36,11 +36,12 @@ from app.models import (
     Round,
     Team,
     Territory,
+    User,
     utcnow,
 )
 from app.persons import search, timeline
 from app.persons.forms import PersonForm, SearchForm
-from app.persons.service import create_person, require_read, touch_contact, user_names
+from app.persons.service import create_person, require_read, touch_contact
 from app.web import TZ, validate_form
 
 for _column in ("note", "health_care", "health_note"):
@@ -74,17 +75,17 @@ def recent_persons(session: Session, actor: Actor, team_id: uuid.UUID, limit: in
     require_read(actor)
     last = func.max(Encounter.at).label("last")
     rows = session.exec(
-        select(EncounterPerson.person_id, last)
+        select(Person.id, Person.alias, Person.code, Person.alert, last)
+        .join(EncounterPerson, col(EncounterPerson.person_id) == col(Person.id))
         .join(Encounter, col(Encounter.id) == col(EncounterPerson.encounter_id))
         .where(Encounter.org_id == actor.org_id, Encounter.team_id == team_id, col(Encounter.deleted_at).is_(None))
         .where(Encounter.at >= utcnow() - timedelta(days=RECENT_DAYS))
-        .group_by(EncounterPerson.person_id)
+        .where(Person.org_id == actor.org_id, col(Person.deleted_at).is_(None))
+        .group_by(Person.id, Person.alias, Person.code, Person.alert)
         .order_by(last.desc())
-        .limit(limit * 2)
+        .limit(limit)
     ).all()
-    order = [pid for pid, _last in rows]
-    persons = {p.id: p for p in session.exec(scoped(Person, actor).where(col(Person.id).in_(order)))} if order else {}
-    return [PersonChoice(p.id, p.alias, p.code, p.alert) for pid in order if (p := persons.get(pid))][:limit]
+    return [PersonChoice(pid, alias, code, alert) for pid, alias, code, alert, _last in rows]
 
 
 def find_persons(session: Session, actor: Actor, q: str, limit: int = 8) -> tuple[list[search.Row], bool]:
@@ -102,6 +103,37 @@ def chosen(session: Session, actor: Actor, person_id: object) -> PersonChoice:
     require_read(actor)
     p = get_or_404(session, actor, Person, person_id)
     return PersonChoice(p.id, p.alias, p.code, p.alert)
+
+
+@dataclass
+class FormChoices:
+    """What the encounter form shows around the values typed: the persons picked, those created on the spot,
+    the recently met ones not picked yet, and the round the encounter belongs to."""
+
+    picked: list[PersonChoice]
+    new_persons: list[tuple[str, str]]  # (client id, alias)
+    recent: list[PersonChoice]
+    round: Round | None
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def form_choices(session: Session, actor: Actor, team_id: uuid.UUID, values: Mapping) -> FormChoices:
+    ids = list(dict.fromkeys(i for v in values.get("person_ids") or [] if (i := _uuid(v))))
+    found = {p.id: p for p in session.exec(scoped(Person, actor).where(col(Person.id).in_(ids)))} if ids else {}
+    picked = [PersonChoice(p.id, p.alias, p.code, p.alert) for i in ids if (p := found.get(i))]
+    new_persons = [(key, alias) for v in values.get("new_persons") or [] for key, _s, alias in [str(v).partition(" ")]]
+    recent = [p for p in recent_persons(session, actor, team_id) if p.id not in found]
+    round_id = _uuid(values.get("round_id") or "")
+    rnd = None
+    if round_id is not None:
+        rnd = session.exec(scoped(Round, actor).where(Round.id == round_id, Round.team_id == team_id)).first()
+    return FormChoices(picked, [(k, a) for k, a in new_persons if a], recent, rnd)
 
 
 # ---------------------------------------------------------------- recording
@@ -280,20 +312,25 @@ def views(session: Session, actor: Actor, encounters: list[Encounter]) -> list[E
         .order_by(FieldService.position, FieldService.label)
     ).all():
         services.setdefault(enc_id, []).append(label)
-    teams = catalogue.labels(session, Team, {e.team_id for e in encounters})
-    terrs = catalogue.labels(session, Territory, {e.territory_id for e in encounters if e.territory_id})
-    places = catalogue.labels(session, Place, {e.place_id for e in encounters if e.place_id})
-    authors = user_names(session, {e.author_id for e in encounters})
+    names = catalogue.labels(
+        session,
+        {
+            Team: {e.team_id for e in encounters},
+            Territory: {e.territory_id for e in encounters},
+            Place: {e.place_id for e in encounters},
+            User: {e.author_id for e in encounters},
+        },
+    )
     out = []
     for e in encounters:
-        where = places.get(e.place_id) if e.place_id else None
+        where = names.get(e.place_id) if e.place_id else None
         if e.territory_id:
-            where = f"{terrs.get(e.territory_id, '')} · {where}" if where else terrs.get(e.territory_id)
+            where = f"{names.get(e.territory_id, '')} · {where}" if where else names.get(e.territory_id)
         view = EncounterView(
             e,
-            teams.get(e.team_id, ""),
+            names.get(e.team_id, ""),
             where,
-            authors.get(e.author_id) if e.author_id else None,
+            names.get(e.author_id) if e.author_id else None,
             persons.get(e.id, []),
             materials.get(e.id, []),
             services.get(e.id, []),

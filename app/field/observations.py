@@ -15,9 +15,8 @@ from app.field import catalogue, territories
 from app.field.forms import ObservationForm
 from app.field.rounds import team_of_today
 from app.i18n import _, lazy
-from app.models import CustomField, Material, Observation, ObservationMaterial, Place, Team, Territory, utcnow
+from app.models import CustomField, Material, Observation, ObservationMaterial, Place, Team, Territory, User, utcnow
 from app.persons import fields
-from app.persons.service import user_names
 
 ATMOSPHERES = {"calm": lazy("Calm"), "tense": lazy("Tense"), "violent": lazy("Violent")}
 POLICE = {
@@ -130,23 +129,28 @@ def views(
         .order_by(Material.position, Material.label)
     ).all():
         lines.setdefault(obs_id, []).append((label, found, collected))
-    teams = catalogue.labels(session, Team, {o.team_id for o in rows})
-    terrs = catalogue.labels(session, Territory, {o.territory_id for o in rows})
-    places = catalogue.labels(session, Place, {o.place_id for o in rows if o.place_id})
-    authors = user_names(session, {o.author_id for o in rows})
+    names = catalogue.labels(
+        session,
+        {
+            Team: {o.team_id for o in rows},
+            Territory: {o.territory_id for o in rows},
+            Place: {o.place_id for o in rows},
+            User: {o.author_id for o in rows},
+        },
+    )
     defs = fields.list_fields(session, actor, include_archived=True, entity="observation") if with_custom else []
     out = []
     for o in rows:
-        where = terrs.get(o.territory_id, "")
+        where = names.get(o.territory_id, "")
         if o.place_id:
-            where = f"{where} · {places.get(o.place_id, '')}"
+            where = f"{where} · {names.get(o.place_id, '')}"
         custom = [(f.label, shown) for f in defs if (shown := fields.display_value(f, o.custom.get(str(f.id))))]
         out.append(
             ObservationView(
                 o,
-                teams.get(o.team_id, ""),
+                names.get(o.team_id, ""),
                 where,
-                authors.get(o.author_id) if o.author_id else None,
+                names.get(o.author_id) if o.author_id else None,
                 lines.get(o.id, []),
                 custom,
             )

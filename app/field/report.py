@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import union
+from sqlalchemy import union, union_all
 from sqlmodel import Session, col, func, select
 
 from app.access import Actor, scoped
@@ -78,70 +78,67 @@ def _live(model, actor: Actor, team: Team):
 
 
 def figures(session: Session, actor: Actor, team: Team, day: date) -> Figures:
-    """The day's figures in a fixed number of aggregate queries (none reads the records themselves, but the
-    check-in times of the one day used for the peak occupancy)."""
+    """The day's figures in three round trips whatever the volume: every count in one statement of scalar
+    subqueries, the materials given by type, and the check-in times of the day for the peak occupancy."""
     actor.require("field.read")
     start, end = day_bounds(team, day)
-    f = Figures()
-    f.rounds = session.exec(
-        select(func.count()).where(*_live(Round, actor, team), Round.started_at >= start, Round.started_at < end)
-    ).one()
+    rounds_in_day = (*_live(Round, actor, team), Round.started_at >= start, Round.started_at < end)
     in_day = (*_live(Encounter, actor, team), Encounter.at >= start, Encounter.at < end)
-    f.encounters = session.exec(select(func.count()).where(*in_day)).one()
+    contacts_in_day = (*_live(AnonymousContact, actor, team), AnonymousContact.at >= start, AnonymousContact.at < end)
+    checkins_of_day = (*_live(Checkin, actor, team), Checkin.day == day)
+    obs_in_day = (*_live(Observation, actor, team), Observation.at >= start, Observation.at < end)
     met = (
         select(EncounterPerson.person_id.label("pid"))  # type: ignore[attr-defined]
         .join(Encounter, col(Encounter.id) == col(EncounterPerson.encounter_id))
         .where(*in_day)
     )
-    checked = select(Checkin.person_id.label("pid")).where(  # type: ignore[union-attr]
-        *_live(Checkin, actor, team), Checkin.day == day, col(Checkin.person_id).is_not(None)
-    )
+    checked = select(Checkin.person_id.label("pid")).where(*checkins_of_day, col(Checkin.person_id).is_not(None))  # type: ignore[union-attr]
     everyone = union(met, checked).subquery()
-    f.persons, f.new_persons = session.exec(
-        select(func.count(), func.count().filter(Person.created_at >= start, Person.created_at < end))
-        .select_from(everyone)
-        .join(Person, col(Person.id) == everyone.c.pid)
-    ).one()
-    contacts_in_day = (*_live(AnonymousContact, actor, team), AnonymousContact.at >= start, AnonymousContact.at < end)
-    f.anonymous_contacts, people = session.exec(
-        select(func.count(), func.sum(AnonymousContact.people)).where(*contacts_in_day)
-    ).one()
-    f.anonymous_people = int(people or 0)
-    given: dict[uuid.UUID, int] = {}
-    for material_id, n in [
-        *session.exec(
-            select(EncounterMaterial.material_id, func.sum(EncounterMaterial.quantity))
-            .join(Encounter, col(Encounter.id) == col(EncounterMaterial.encounter_id))
-            .where(*in_day)
-            .group_by(EncounterMaterial.material_id)
-        ).all(),
-        *session.exec(
-            select(AnonymousMaterial.material_id, func.sum(AnonymousMaterial.quantity))
-            .join(AnonymousContact, col(AnonymousContact.id) == col(AnonymousMaterial.contact_id))
-            .where(*contacts_in_day)
-            .group_by(AnonymousMaterial.material_id)
-        ).all(),
-    ]:
-        given[material_id] = given.get(material_id, 0) + int(n or 0)
-    if given:
-        catalogue = session.exec(
-            select(Material).where(col(Material.id).in_(given)).order_by(Material.position, Material.label)
-        ).all()
-        f.materials = [(m.label, given[m.id]) for m in catalogue]
-    f.checkins, f.checkin_persons, f.anonymous_checkins = session.exec(
+    persons = select(func.count()).select_from(everyone).join(Person, col(Person.id) == everyone.c.pid)
+
+    def scalar(stmt):
+        return stmt.scalar_subquery()
+
+    counts = session.exec(
         select(
-            func.count(),
-            func.count(func.distinct(Checkin.person_id)),
-            func.count().filter(col(Checkin.person_id).is_(None)),
-        ).where(*_live(Checkin, actor, team), Checkin.day == day)
-    ).one()
-    f.peak_occupancy = _peak(session, actor, team, day, start, end)
-    f.observations, seen = session.exec(
-        select(func.count(), func.sum(Observation.women + Observation.men + Observation.others)).where(
-            *_live(Observation, actor, team), Observation.at >= start, Observation.at < end
+            scalar(select(func.count()).where(*rounds_in_day)),
+            scalar(select(func.count()).where(*in_day)),
+            scalar(persons),
+            scalar(persons.where(Person.created_at >= start, Person.created_at < end)),
+            scalar(select(func.count()).where(*contacts_in_day)),
+            scalar(select(func.coalesce(func.sum(AnonymousContact.people), 0)).where(*contacts_in_day)),
+            scalar(select(func.count()).where(*checkins_of_day)),
+            scalar(select(func.count(func.distinct(Checkin.person_id))).where(*checkins_of_day)),
+            scalar(select(func.count()).where(*checkins_of_day, col(Checkin.person_id).is_(None))),
+            scalar(select(func.count()).where(*obs_in_day)),
+            scalar(
+                select(func.coalesce(func.sum(Observation.women + Observation.men + Observation.others), 0)).where(
+                    *obs_in_day
+                )
+            ),
         )
     ).one()
-    f.people_seen = int(seen or 0)
+    names = ("rounds", "encounters", "persons", "new_persons", "anonymous_contacts", "anonymous_people", "checkins")
+    names += ("checkin_persons", "anonymous_checkins", "observations", "people_seen")
+    f = Figures(**{name: int(n or 0) for name, n in zip(names, counts, strict=True)})
+    given = union_all(
+        select(EncounterMaterial.material_id.label("mid"), EncounterMaterial.quantity.label("n"))  # type: ignore[attr-defined]
+        .join(Encounter, col(Encounter.id) == col(EncounterMaterial.encounter_id))
+        .where(*in_day),
+        select(AnonymousMaterial.material_id.label("mid"), AnonymousMaterial.quantity.label("n"))  # type: ignore[attr-defined]
+        .join(AnonymousContact, col(AnonymousContact.id) == col(AnonymousMaterial.contact_id))
+        .where(*contacts_in_day),
+    ).subquery()
+    f.materials = [
+        (label, int(n))
+        for label, n in session.exec(
+            select(Material.label, func.sum(given.c.n))
+            .join(given, given.c.mid == col(Material.id))
+            .group_by(Material.id, Material.label, Material.position)
+            .order_by(Material.position, Material.label)
+        ).all()
+    ]
+    f.peak_occupancy = _peak(session, actor, team, day, start, end)
     f.extra = [(_(label), fn(session, actor, team, start, end)) for _key, label, fn in _FIGURES]
     return f
 

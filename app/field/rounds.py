@@ -193,7 +193,7 @@ def views(session: Session, actor: Actor, rounds: list[Round]) -> list[RoundView
     ids = [r.id for r in rounds]
     if not ids:
         return []
-    territories = catalogue.labels(session, Territory, {r.territory_id for r in rounds if r.territory_id})
+    territories = catalogue.labels(session, {Territory: {r.territory_id for r in rounds}})
     member_rows = session.exec(
         select(RoundMember.round_id, User.name)
         .join(User, col(User.id) == col(RoundMember.user_id))

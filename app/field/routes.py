@@ -48,28 +48,16 @@ def _page(values: dict[str, Any]) -> int:
 # ---------------------------------------------------------------- encounters
 def _encounter_form(request, session, actor: Actor, values: dict[str, Any], errors=None, status=200):
     team = rounds.team_of_today(session, actor)
-    picked_ids = [str(v) for v in values.get("person_ids") or []]
-    picked = []
-    for pid in dict.fromkeys(picked_ids):
-        try:
-            picked.append(encounters.chosen(session, actor, pid))
-        except NotFound:
-            continue
-    new_persons = [tuple(v.split(" ", 1)) for v in values.get("new_persons") or [] if " " in v]
-    rnd = None
-    if values.get("round_id"):
-        rnd = next((r for r in rounds.running(session, actor, team.id) if str(r.id) == str(values["round_id"])), None)
+    choices = encounters.form_choices(session, actor, team.id, values)
     ctx = {
         "team": team,
         "values": values,
         "errors": errors or {},
-        "picked": picked,
-        "new_persons": new_persons,
-        "recent": [p for p in encounters.recent_persons(session, actor, team.id) if str(p.id) not in picked_ids],
+        "choices": choices,
         "where_options": territories.where_options(session, actor),
         "materials": catalogue.shown_materials(catalogue.material_map(session, actor), values),
         "services": catalogue.services(session, actor, "encounter"),
-        "round": rounds.views(session, actor, [rnd])[0] if rnd else None,
+        "round": rounds.views(session, actor, [choices.round])[0] if choices.round else None,
     }
     return render(request, "field/encounter_form.html", ctx, status=422 if errors and status == 200 else status)
 

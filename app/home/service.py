@@ -14,6 +14,7 @@ from app.models import Encounter, Team
 from app.persons.service import UrgentNote, urgent_notes
 
 CHECKIN_KINDS = ("rest_area", "reception")
+ROUND_KINDS = ("patrol", "metro_patrol")
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Home:
     day: date | None = None
     checkin_first: bool = False  # the primary action is the check-in page, not a new encounter
     can_record: bool = False  # may record encounters (field roles, and the reception's quick ones)
+    patrol: bool = False  # a team that goes out on rounds: the round under way is shown
     recent_persons: list[encounters.PersonChoice] = field(default_factory=list)
     running: list[rounds.RoundView] = field(default_factory=list)
     today: checkins.Today | None = None
@@ -49,8 +51,10 @@ def home(session: Session, actor: Actor, saved: uuid.UUID | None = None) -> Home
             page.saved = encounters.views(session, actor, [found])[0]
     if page.checkin_first:
         page.today = checkins.today(session, actor, team)
-    if actor.can("field.read"):
+    page.patrol = team.kind in ROUND_KINDS and actor.can("field.read")
+    if page.patrol:
         page.running = rounds.views(session, actor, rounds.running(session, actor, team.id))
+    if actor.can("field.read"):
         page.figures = report.figures(session, actor, team, page.day)
         start, end = day_bounds(team, page.day)
         page.team_encounters = encounters.team_day(session, actor, team.id, start, end, limit=5)

@@ -227,3 +227,20 @@ def test_views_take_the_same_number_of_queries_for_one_or_many_encounters(db, or
     with count_queries() as many:
         encounters.views(db, actor, made)
     assert many.n == one.n
+
+
+def test_key_rotation_re_encrypts_encounter_notes_and_health_parts(db, org, role_actor):
+    from app.crypto import key_id_of, new_org_key, reencrypt_all
+
+    health = role_actor("health")
+    person = make_person(db, org)
+    enc = encounters.record_encounter(
+        db, health, form(person_ids=[str(person.id)], note="Note", health_note="Health"), {}
+    )
+    old_key = key_id_of(enc.note)
+    new_key = new_org_key(db, org.id).id
+    assert reencrypt_all(db) >= 2
+    db.refresh(enc)
+    assert key_id_of(enc.note) == key_id_of(enc.health_note) == new_key != old_key
+    view = encounters.views(db, health, [enc])[0]
+    assert (view.note, view.health_note) == ("Note", "Health")
