@@ -27,8 +27,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.delete",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
+            "territories.manage",
             "caseload.read",
             "indicators.read",
             "exports",
@@ -54,8 +57,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.merge",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
+            "territories.manage",
             "caseload.read",
             "indicators.read",
             "exports",
@@ -78,6 +84,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.merge",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
             "needs.read",
@@ -87,6 +94,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.write",
             "stays.read",
             "stays.write",
+            "reports.write",
         }
     ),
     "health": frozenset(
@@ -98,8 +106,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "persons.merge",
             "notes.read",
             "notes.write",
+            "field.read",
             "field.write",
             "checkins.write",
+            "reports.write",
             "health.read",
             "health.write",
             "persons.access_log",
@@ -112,8 +122,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "stays.write",
         }
     ),
-    # Check-ins and quick encounters only: aliases, codes and alerts, never notes or history.
-    # The directory of structures too (addresses and phone numbers to give), without who is referred or housed.
+    # Check-ins and quick encounters only (persons, time, place, materials, services: never a note), and aliases,
+    # codes, alerts and presence; never notes, history, reports or health data. The directory of structures too
+    # (addresses and phone numbers to give), without who is referred or housed.
     "reception": frozenset({"team.home", "persons.basic", "checkins.write", "encounters.quick", "structures.read"}),
     # The plan's partners: consolidated, anonymous indicators; no organisation, never a record.
     "steering": frozenset({"indicators.consolidated"}),

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from app.access import MFA_REQUIRED_ROLES
 from app.auth.service import hash_password
 from app.crypto import encrypt_system
+from app.field.demo import load_demo_field
 from app.health.demo import load_demo_health
 from app.models import Organisation, Team, TeamMembership, User, utcnow
 from app.persons.demo import load_demo_persons
@@ -96,6 +97,7 @@ def load_demo(session: Session) -> list[DemoLogin]:
         session.flush()
         load_demo_persons(session, org.id, teams)
         load_demo_health(session, org.id)
+        load_demo_field(session, org.id, teams)
         loaded.append((org_name, org.id, teams))
     load_demo_pathway(session, loaded)
     session.flush()

@@ -16,6 +16,9 @@ from app.config import get_settings
 from app.crypto import CryptoConfigError, check_master_key, master_key
 from app.deps import get_actor, get_pending_actor
 from app.errors import install_error_handlers
+from app.field.admin_routes import router as field_admin_router
+from app.field.checkin_routes import router as checkins_router
+from app.field.routes import router as field_router
 from app.health.admin_routes import router as health_admin_router
 from app.health.routes import router as health_router
 from app.home.routes import router as home_router
@@ -45,6 +48,9 @@ PRIVATE_ROUTERS = [
     referrals_router,
     stays_router,
     structures_router,
+    field_router,
+    checkins_router,
+    field_admin_router,
 ]
 
 

@@ -169,6 +169,7 @@ def make_document(db: Session, org: Organisation, person=None, content: bytes = 
 
 
 def make_custom_field(db: Session, org: Organisation, label: str = "Dog", kind: str = "text", **kw):
+    """A custom person field (scope="observation" for an observation field)."""
     from app.models import CustomField
 
     field = CustomField(org_id=org.id, label=label, kind=kind, **kw)
@@ -356,3 +357,106 @@ def make_procedure(db: Session, org: Organisation, person=None, kind: str = "id_
     db.add(procedure)
     db.commit()
     return procedure
+
+
+# ---------------------------------------------------------------- field work
+def make_territory(db: Session, org: Organisation, name: str | None = None, **kw):
+    from app.models import Territory
+
+    territory = Territory(org_id=org.id, name=name or f"Territory {uuid.uuid4().hex[:6]}", **kw)
+    db.add(territory)
+    db.commit()
+    return territory
+
+
+def make_field_place(db: Session, org: Organisation, territory=None, name: str = "Rotonde", **kw):
+    from app.models import Place
+
+    territory = territory or make_territory(db, org)
+    place = Place(org_id=org.id, territory_id=territory.id, name=name, **kw)
+    db.add(place)
+    db.commit()
+    return place
+
+
+def make_material(db: Session, org: Organisation, label: str = "Crack kit", position: int = 10, **kw):
+    from app.models import Material
+
+    material = Material(org_id=org.id, label=label, position=position, **kw)
+    db.add(material)
+    db.commit()
+    return material
+
+
+def make_service(db: Session, org: Organisation, scope: str = "encounter", label: str = "Listening", **kw):
+    from app.models import FieldService
+
+    service = FieldService(org_id=org.id, scope=scope, label=label, **kw)
+    db.add(service)
+    db.commit()
+    return service
+
+
+def make_round(db: Session, org: Organisation, team: Team | None = None, **kw):
+    from app.field.days import time_band
+    from app.models import Round, utcnow
+
+    started = kw.pop("started_at", utcnow())
+    rnd = Round(
+        org_id=org.id,
+        team_id=(team or make_team(db, org)).id,
+        kind=kw.pop("kind", "foot"),
+        started_at=started,
+        time_band=time_band(started),
+        **kw,
+    )
+    db.add(rnd)
+    db.commit()
+    return rnd
+
+
+def make_encounter(db: Session, org: Organisation, team: Team | None = None, persons=None, **kw):
+    from app.models import Encounter, EncounterPerson
+
+    encounter = Encounter(org_id=org.id, team_id=(team or make_team(db, org)).id, **kw)
+    db.add(encounter)
+    db.flush()
+    for person in persons if persons is not None else [make_person(db, org)]:
+        db.add(EncounterPerson(encounter_id=encounter.id, person_id=person.id, org_id=org.id))
+    db.commit()
+    return encounter
+
+
+def make_checkin(db: Session, org: Organisation, team: Team | None = None, person=None, **kw):
+    from app.field.days import working_day
+    from app.models import Checkin, utcnow
+
+    team = team or make_team(db, org, kind="rest_area", capacity=10)
+    arrived = kw.pop("arrived_at", utcnow())
+    checkin = Checkin(
+        org_id=org.id,
+        team_id=team.id,
+        person_id=person.id if person else None,
+        day=working_day(team, arrived),
+        arrived_at=arrived,
+        **kw,
+    )
+    db.add(checkin)
+    db.commit()
+    return checkin
+
+
+def make_observation(db: Session, org: Organisation, team: Team | None = None, territory=None, **kw):
+    from app.models import Observation
+
+    obs = Observation(
+        org_id=org.id,
+        team_id=(team or make_team(db, org)).id,
+        territory_id=(territory or make_territory(db, org)).id,
+        atmosphere=kw.pop("atmosphere", "calm"),
+        police=kw.pop("police", "none"),
+        **kw,
+    )
+    db.add(obs)
+    db.commit()
+    return obs

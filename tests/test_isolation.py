@@ -6,6 +6,7 @@ new route cannot be forgotten. The second test proves the walker catches a route
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
@@ -13,26 +14,34 @@ from sqlmodel import Session, select
 from app.deps import ActorDep, SessionDep
 from app.models import Organisation, Team
 from tests.factories import (
+    make_checkin,
     make_consultation,
     make_consultation_type,
     make_custom_field,
     make_document,
+    make_encounter,
     make_exit,
     make_exit_reason,
+    make_field_place,
     make_incoming,
     make_link,
+    make_material,
     make_need,
     make_need_category,
     make_note,
+    make_observation,
     make_org,
     make_person,
     make_place,
     make_procedure,
     make_referral,
+    make_round,
+    make_service,
     make_session,
     make_stay,
     make_structure,
     make_team,
+    make_territory,
     make_treatment,
     make_user,
     sign_in,
@@ -66,6 +75,16 @@ ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {
     "incoming_id": lambda db, org: make_incoming(db, org).id,
     "stay_id": lambda db, org: make_stay(db, org).id,
     "procedure_id": lambda db, org: make_procedure(db, org).id,
+    "encounter_id": lambda db, org: make_encounter(db, org).id,
+    "round_id": lambda db, org: make_round(db, org).id,
+    "checkin_id": lambda db, org: make_checkin(db, org).id,
+    "observation_id": lambda db, org: make_observation(db, org).id,
+    "territory_id": lambda db, org: make_territory(db, org).id,
+    "territory_place_id": lambda db, org: make_field_place(db, org).id,
+    "material_id": lambda db, org: make_material(db, org).id,
+    "service_id": lambda db, org: make_service(db, org).id,
+    # Not an id: a day of a team's report; the team in the same path is the other organisation's.
+    "day": lambda db, org: date.today().isoformat(),  # type: ignore[dict-item]
 }
 
 # Roles of organisation A that try every route: together they hold every permission an id route can need.

@@ -1,3 +1,5 @@
+import uuid
+
 from fastapi import APIRouter, Request
 
 from app.deps import ActorDep, SessionDep
@@ -8,10 +10,14 @@ router = APIRouter()
 
 
 @router.get("/")
-def home(request: Request, actor: ActorDep, session: SessionDep):
+def home(request: Request, actor: ActorDep, session: SessionDep, saved: str = ""):
     if actor.role == "steering":
         return render(request, "home/steering.html")
-    page = service.home(session, actor)
+    try:
+        saved_id = uuid.UUID(saved) if saved else None
+    except ValueError:
+        saved_id = None
+    page = service.home(session, actor, saved=saved_id)
     if page.needs_team_choice:
         return redirect(request, "/team")
     return render(request, "home/index.html", {"page": page})

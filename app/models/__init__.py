@@ -13,6 +13,26 @@ from app.models.accounts import (
     UserSession,
 )
 from app.models.base import OrgRecord, SyncRecord, UTCDateTime, utcnow
+from app.models.field import (
+    AnonymousContact,
+    AnonymousMaterial,
+    Checkin,
+    CheckinServiceUse,
+    DailyReport,
+    DayClosure,
+    Encounter,
+    EncounterMaterial,
+    EncounterPerson,
+    EncounterService,
+    FieldService,
+    Material,
+    Observation,
+    ObservationMaterial,
+    Place,
+    Round,
+    RoundMember,
+    Territory,
+)
 from app.models.health import Consultation, ConsultationType, MedicalFile, Treatment
 from app.models.pathway import (
     IncomingReferral,
@@ -46,9 +66,27 @@ from app.models.persons import (
 from app.models.security import OrgKey, RecoveryCode
 
 __all__ = [
+    "AnonymousContact",
+    "AnonymousMaterial",
     "AuditEvent",
     "Consultation",
     "ConsultationType",
+    "Checkin",
+    "CheckinServiceUse",
+    "DailyReport",
+    "DayClosure",
+    "Encounter",
+    "EncounterMaterial",
+    "EncounterPerson",
+    "EncounterService",
+    "FieldService",
+    "Material",
+    "Observation",
+    "ObservationMaterial",
+    "Place",
+    "Round",
+    "RoundMember",
+    "Territory",
     "CustomField",
     "ExitReason",
     "IncomingReferral",

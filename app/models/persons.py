@@ -182,13 +182,13 @@ class PersonDocument(OrgRecord, table=True):
 
 
 class CustomField(OrgRecord, table=True):
-    """A field an organisation adds to its persons. Archiving hides it; values stay in Person.custom. A field of
-    the "medical" scope belongs to the medical file instead: its values live, encrypted, in MedicalFile.content
-    and only health roles see them."""
+    """A field an organisation adds to its records. `scope` says which: "person" (values in Person.custom),
+    "observation" (values in Observation.custom) or "medical" (values encrypted in MedicalFile.content, seen by
+    health roles only). Chosen once at creation. Archiving hides a field; its values stay."""
 
     __tablename__ = "custom_fields"
 
-    scope: str = Field(default="person", sa_type=String(16), nullable=False)  # "person" or "medical"
+    scope: str = Field(default="person", sa_type=String(16), nullable=False)  # "person", "observation", "medical"
 
     label: str = Field(max_length=120, nullable=False)
     # text, long_text, number, date, boolean, choice, multi_choice

@@ -26,9 +26,9 @@ def _field_form(request, session, actor, field=None, values=None, errors=None, s
             else field.model_dump()
         )
         if field is not None:
-            values["options"] = "\n".join(field.options)
+            values = {**field.model_dump(), "options": "\n".join(field.options)}
     ctx = {"field": field, "values": values, "errors": errors or {}, "teams": list_teams(session, actor)}
-    ctx["KINDS"] = fields.KINDS
+    ctx["KINDS"], ctx["SCOPE_LABELS"] = fields.KINDS, fields.SCOPE_LABELS
     ctx["scope"] = field.scope if field is not None else values.get("scope") or "person"
     ctx["back"] = _back(ctx["scope"])
     return render(request, "persons/admin_field.html", ctx, status=422 if errors else 200)
@@ -37,14 +37,15 @@ def _field_form(request, session, actor, field=None, values=None, errors=None, s
 @router.get("/person-fields")
 def field_list(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    ctx = {"fields": fields.list_fields(session, actor, include_archived=True), "KINDS": fields.KINDS}
+    fields_ = fields.list_fields(session, actor, include_archived=True, scope=None)
+    ctx = {"fields": fields_, "KINDS": fields.KINDS, "SCOPE_LABELS": fields.SCOPE_LABELS}
     return render(request, "persons/admin_fields.html", ctx)
 
 
 @router.get("/person-fields/new")
 def new_field(request: Request, actor: ActorDep, session: SessionDep, scope: str = "person"):
     actor.require("org.settings")
-    return _field_form(request, session, actor, scope="medical" if scope == "medical" else "person")
+    return _field_form(request, session, actor, scope=scope if scope in fields.SCOPES else "person")
 
 
 @router.post("/person-fields")

@@ -39,15 +39,19 @@ DEFAULT_EXIT_REASONS = [
 
 
 # ---------------------------------------------------------------- custom fields: configuration
-SCOPES = ("person", "medical")
+SCOPES = ("person", "observation", "medical")
+# What the custom fields page offers (medical fields are set on the health settings page).
+SCOPE_LABELS = {"person": lazy("Persons"), "observation": lazy("Territory observations")}
 
 
 def list_fields(
-    session: Session, actor: Actor, *, include_archived: bool = False, scope: str = "person"
+    session: Session, actor: Actor, *, include_archived: bool = False, scope: str | None = "person"
 ) -> list[CustomField]:
-    """The organisation's fields of one scope: "person" (on the person record) or "medical" (in the medical file,
-    for health roles only: app/health/service.py)."""
-    stmt = scoped(CustomField, actor).where(CustomField.scope == scope)
+    """The organisation's fields of one scope: "person" (on the person record), "observation" (on territory
+    observations) or "medical" (in the medical file, for health roles only: app/health/service.py). None: the
+    person and observation fields together, for their admin page."""
+    stmt = scoped(CustomField, actor)
+    stmt = stmt.where(CustomField.scope == scope) if scope else stmt.where(col(CustomField.scope).in_(SCOPE_LABELS))
     if not include_archived:
         stmt = stmt.where(col(CustomField.archived_at).is_(None))
     return list(session.exec(stmt.order_by(col(CustomField.archived_at).is_not(None), CustomField.position)))

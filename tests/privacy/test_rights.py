@@ -193,6 +193,7 @@ def test_every_table_pointing_at_persons_is_registered_for_merges_and_erasure():
         ("person_names", "person_id"),
         ("stays", "person_id"),
         ("need_persons", "person_id"),
+        ("encounter_persons", "person_id"),
     }
     history = {("person_merges", "survivor_id"), ("person_merges", "merged_id"), ("persons", "merged_into_id")}
     found = {

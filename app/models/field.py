@@ -1,0 +1,246 @@
+"""Field work: territories and their places, the materials and services catalogues, patrol rounds, encounters,
+anonymous contacts, rest-area check-ins and day closures, observations and daily team reports.
+
+Lists filter on (org_id, team_id, time) and sort on the time, so each such list has that composite index; every
+foreign key is indexed too (merges, timelines and deletes look rows up by it). Line tables (persons, materials
+and services of a record) have no life of their own: they change with their parent, whose version is bumped."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import OrgRecord, ts_field
+
+
+class Territory(OrgRecord, table=True):
+    """A sector the teams work in (Stalingrad, Jardin d'Éole, a metro line). Archived, never deleted."""
+
+    __tablename__ = "territories"
+
+    name: str = Field(max_length=120, nullable=False)
+    description: str | None = Field(default=None, sa_type=Text)
+    # Free words the organisation uses: "street", "park", "metro", "squat"...
+    kinds: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    archived_at: datetime | None = ts_field(nullable=True)
+
+
+class Place(OrgRecord, table=True):
+    """A place people frequent, inside a territory (a square, a metro exit, a bridge)."""
+
+    __tablename__ = "places"
+
+    territory_id: uuid.UUID = Field(foreign_key="territories.id", index=True, nullable=False)
+    name: str = Field(max_length=120, nullable=False)
+    archived_at: datetime | None = ts_field(nullable=True)
+
+
+class Material(OrgRecord, table=True):
+    """A harm-reduction supply the organisation hands out, counted per unit. Archived when no longer given."""
+
+    __tablename__ = "materials"
+
+    label: str = Field(max_length=120, nullable=False)
+    position: int = Field(default=0, nullable=False)
+    archived_at: datetime | None = ts_field(nullable=True)
+
+
+class FieldService(OrgRecord, table=True):
+    """Something done for a person: in an encounter (care, listening, orientation...) or during a check-in
+    (rest, shower, laundry, meal...); `scope` says which list it belongs to."""
+
+    __tablename__ = "field_services"
+
+    scope: str = Field(sa_type=String(16), nullable=False)  # "encounter" or "checkin"
+    label: str = Field(max_length=120, nullable=False)
+    position: int = Field(default=0, nullable=False)
+    archived_at: datetime | None = ts_field(nullable=True)
+
+
+class Round(OrgRecord, table=True):
+    """A team out on a shift (maraude): several encounters and anonymous contacts happen during it."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (Index("ix_rounds_org_team_started", "org_id", "team_id", "started_at"),)
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    kind: str = Field(sa_type=String(16), nullable=False)  # foot, bus, metro
+    territory_id: uuid.UUID | None = Field(default=None, foreign_key="territories.id", index=True)
+    started_at: datetime = ts_field()
+    ended_at: datetime | None = ts_field(nullable=True)
+    # day, evening, night or weekend, from the start in Paris time (app/field/days.py): what indicators group by.
+    time_band: str = Field(sa_type=String(16), nullable=False)
+    started_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    ended_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+
+
+class RoundMember(SQLModel, table=True):
+    __tablename__ = "round_members"
+
+    round_id: uuid.UUID = Field(foreign_key="rounds.id", primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+
+
+class Encounter(OrgRecord, table=True):
+    """One contact with one or several persons, during a round or not, with what was given or done.
+
+    `note`, `health_care` and `health_note` hold ciphertexts (app/crypto.py); the health part is read and
+    written only by roles with the health permissions (filtered in app/field/encounters.py)."""
+
+    __tablename__ = "encounters"
+    __table_args__ = (Index("ix_encounters_org_team_at", "org_id", "team_id", "at"),)
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    round_id: uuid.UUID | None = Field(default=None, foreign_key="rounds.id", index=True)
+    at: datetime = ts_field()
+    territory_id: uuid.UUID | None = Field(default=None, foreign_key="territories.id", index=True)
+    place_id: uuid.UUID | None = Field(default=None, foreign_key="places.id", index=True)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    accuracy_m: int | None = Field(default=None)
+    note: str | None = Field(default=None, sa_type=Text)
+    health_care: str | None = Field(default=None, sa_type=Text)
+    health_note: str | None = Field(default=None, sa_type=Text)
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+
+
+class EncounterPerson(SQLModel, table=True):
+    __tablename__ = "encounter_persons"
+
+    encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="persons.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+    # The person was created on the spot by this encounter.
+    new: bool = Field(default=False, nullable=False)
+
+
+class EncounterMaterial(SQLModel, table=True):
+    __tablename__ = "encounter_materials"
+
+    encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)
+    material_id: uuid.UUID = Field(foreign_key="materials.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+    quantity: int = Field(nullable=False)
+
+
+class EncounterService(SQLModel, table=True):
+    __tablename__ = "encounter_services"
+
+    encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)
+    service_id: uuid.UUID = Field(foreign_key="field_services.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+
+
+class AnonymousContact(OrgRecord, table=True):
+    """People met during a round but not identified: how many, and the materials given to them."""
+
+    __tablename__ = "anonymous_contacts"
+    __table_args__ = (Index("ix_anonymous_contacts_org_team_at", "org_id", "team_id", "at"),)
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    round_id: uuid.UUID = Field(foreign_key="rounds.id", index=True, nullable=False)
+    at: datetime = ts_field()
+    people: int = Field(nullable=False)
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+
+
+class AnonymousMaterial(SQLModel, table=True):
+    __tablename__ = "anonymous_contact_materials"
+
+    contact_id: uuid.UUID = Field(foreign_key="anonymous_contacts.id", primary_key=True)
+    material_id: uuid.UUID = Field(foreign_key="materials.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+    quantity: int = Field(nullable=False)
+
+
+class DayClosure(OrgRecord, table=True):
+    """A rest area's day closed: whoever was still checked in was checked out by it (Checkin.closure_id)."""
+
+    __tablename__ = "day_closures"
+    __table_args__ = (Index("ix_day_closures_org_team_day", "org_id", "team_id", "day"),)
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    day: date = Field(nullable=False)
+    closed_at: datetime = ts_field()
+    closed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    checked_out: int = Field(default=0, nullable=False)
+
+
+class Checkin(OrgRecord, table=True):
+    """A visit to a rest area or reception (passage), named or anonymous (person_id null). Open while
+    `left_at` is null. `day` is the team's working day of the arrival (noon to noon for night teams)."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_org_team_day", "org_id", "team_id", "day"),
+        # Who is present now: the open check-ins of a team.
+        Index("ix_checkins_team_left", "team_id", "left_at"),
+    )
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    person_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id", index=True)
+    day: date = Field(nullable=False)
+    arrived_at: datetime = ts_field()
+    left_at: datetime | None = ts_field(nullable=True)
+    closure_id: uuid.UUID | None = Field(default=None, foreign_key="day_closures.id", index=True)
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    left_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+
+
+class CheckinServiceUse(SQLModel, table=True):
+    __tablename__ = "checkin_service_uses"
+
+    checkin_id: uuid.UUID = Field(foreign_key="checkins.id", primary_key=True)
+    service_id: uuid.UUID = Field(foreign_key="field_services.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+
+
+class Observation(OrgRecord, table=True):
+    """What a team saw in a territory: people by gender, atmosphere, police, material found or collected,
+    incidents, a note, and the organisation's custom observation fields (values keyed by CustomField id)."""
+
+    __tablename__ = "observations"
+    __table_args__ = (Index("ix_observations_org_team_at", "org_id", "team_id", "at"),)
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    territory_id: uuid.UUID = Field(foreign_key="territories.id", index=True, nullable=False)
+    place_id: uuid.UUID | None = Field(default=None, foreign_key="places.id", index=True)
+    at: datetime = ts_field()
+    women: int = Field(default=0, nullable=False)
+    men: int = Field(default=0, nullable=False)
+    others: int = Field(default=0, nullable=False)  # other or not known
+    atmosphere: str = Field(sa_type=String(16), nullable=False)  # calm, tense, violent
+    police: str = Field(sa_type=String(16), nullable=False)  # none, passing, present, operation
+    incidents: str | None = Field(default=None, sa_type=Text)
+    note: str | None = Field(default=None, sa_type=Text)
+    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+
+
+class ObservationMaterial(SQLModel, table=True):
+    __tablename__ = "observation_materials"
+
+    observation_id: uuid.UUID = Field(foreign_key="observations.id", primary_key=True)
+    material_id: uuid.UUID = Field(foreign_key="materials.id", primary_key=True, index=True)
+    org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+    found: int = Field(default=0, nullable=False)
+    collected: int = Field(default=0, nullable=False)
+
+
+class DailyReport(OrgRecord, table=True):
+    """A team's own words on its working day; the figures are computed from the records (app/field/report.py)."""
+
+    __tablename__ = "daily_reports"
+    __table_args__ = (UniqueConstraint("org_id", "team_id", "day"),)
+
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
+    day: date = Field(nullable=False)
+    description: str | None = Field(default=None, sa_type=Text)
+    partners: str | None = Field(default=None, sa_type=Text)
+    # Shown on the team's home page during the next working day.
+    handover: str | None = Field(default=None, sa_type=Text)
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    updated_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
