@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, delete, func, select, update
 
@@ -429,3 +430,13 @@ def _merge_encounter_persons(session: Session, survivor_id: uuid.UUID, merged_id
         .values(version=Encounter.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )  # type: ignore[call-overload]
+
+
+@timeline.register_erase_dependents
+def _encounters_only_about(session: Session, person_ids: set[uuid.UUID]) -> list[tuple[Any, Any]]:
+    """An encounter whose every person is erased goes too: its note and health part are about them."""
+    theirs = select(EncounterPerson.encounter_id).where(col(EncounterPerson.person_id).in_(person_ids))
+    others = select(EncounterPerson.encounter_id).where(col(EncounterPerson.person_id).not_in(person_ids))
+    ids = list(session.execute(theirs.except_(others)).scalars())  # read now: deleting links changes the answer
+    table = Encounter.__table__  # type: ignore[attr-defined]
+    return [(table, table.c.id.in_(ids))] if ids else []

@@ -10,6 +10,7 @@ import calendar
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, delete, func, select, update
 
@@ -807,3 +808,13 @@ def _merge_need_persons(session: Session, survivor_id: uuid.UUID, merged_id: uui
     session.exec(  # type: ignore[call-overload]
         update(NeedPerson).where(col(NeedPerson.person_id) == merged_id).values(person_id=survivor_id)
     )
+
+
+@timeline.register_erase_dependents
+def _needs_only_about(session: Session, person_ids: set[uuid.UUID]) -> list[tuple[Any, Any]]:
+    """A need whose every person is erased goes too: its description is about them."""
+    theirs = select(NeedPerson.need_id).where(col(NeedPerson.person_id).in_(person_ids))
+    others = select(NeedPerson.need_id).where(col(NeedPerson.person_id).not_in(person_ids))
+    ids = list(session.execute(theirs.except_(others)).scalars())  # read now: deleting links changes the answer
+    table = Need.__table__  # type: ignore[attr-defined]
+    return [(table, table.c.id.in_(ids))] if ids else []

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, update
 
@@ -98,6 +99,23 @@ def summary_sections(session: Session, actor: Actor, person_id: uuid.UUID) -> li
             if section is not None:
                 sections.append(section)
     return sections
+
+
+# Erasure: records that exist only because of the persons being erased (an encounter or a need whose every person
+# goes), returned as (table, where clause) so that app/privacy deletes them, with their own rows, before the
+# persons' links disappear. Without this the record (and its note about the person) would stay behind, orphaned.
+EraseDependents = Callable[[Session, set[uuid.UUID]], list[tuple[Any, Any]]]
+_ERASE_DEPENDENTS: list[EraseDependents] = []
+
+
+def register_erase_dependents(fn: EraseDependents) -> EraseDependents:
+    if fn not in _ERASE_DEPENDENTS:
+        _ERASE_DEPENDENTS.append(fn)
+    return fn
+
+
+def erase_dependents() -> list[EraseDependents]:
+    return list(_ERASE_DEPENDENTS)
 
 
 Counter = Callable[[Session, Actor, uuid.UUID], int]

@@ -263,7 +263,10 @@ def erase(session: Session, org_id: uuid.UUID, person_ids: list[uuid.UUID]) -> E
         documents.stored_path(d)
         for d in session.exec(select(PersonDocument).where(col(PersonDocument.person_id).in_(ids)))
     ]
-    rows = sum(_delete(session, column.table, column.in_(ids)) for column in _person_columns())
+    rows = sum(
+        _delete(session, table, where) for fn in timeline.erase_dependents() for table, where in fn(session, ids)
+    )
+    rows += sum(_delete(session, column.table, column.in_(ids)) for column in _person_columns())
     persons_table = Person.__table__  # type: ignore[attr-defined]
     rows += _delete(session, persons_table, persons_table.c.id.in_(ids))
     documents.remove_after_commit(session, paths)

@@ -289,3 +289,22 @@ def test_a_merge_settles_two_medical_files_into_one(db, org, team, admin):
         0,
         None,
     )
+
+
+def test_erasure_takes_the_encounters_and_needs_that_were_only_about_the_person(db, org, team):
+    from app.models import Encounter, EncounterPerson, Need
+    from tests.factories import make_encounter, make_need
+
+    person, friend = make_person(db, org, "Sékou"), make_person(db, org, "Awa")
+    alone = make_encounter(db, org, team, persons=[person])
+    together = make_encounter(db, org, team, persons=[person, friend])
+    own_need = make_need(db, org, person=person, team=team)
+    friends_need = make_need(db, org, person=friend, team=team)
+    service.erase(db, org.id, [person.id])
+    db.commit()
+    assert not _exists(db, Encounter, alone.id)  # its note could only be about the erased person
+    assert _exists(db, Encounter, together.id)  # the friend's record stays, without the erased person
+    assert db.exec(select(EncounterPerson.person_id).where(EncounterPerson.encounter_id == together.id)).all() == [
+        friend.id
+    ]
+    assert not _exists(db, Need, own_need.id) and _exists(db, Need, friends_need.id)
