@@ -62,15 +62,16 @@ def live_server():
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 90  # a loaded 2-core machine can take a while to import the app
+    while True:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
+            urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310
             break
         except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("the server did not start: " + (_tmp / "e2e-server.log").read_text())
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the server did not start: " + (_tmp / "e2e-server.log").read_text()) from None
+            time.sleep(0.2)
     yield base
     proc.terminate()
     proc.wait(timeout=10)
