@@ -93,7 +93,8 @@ def figures(session: Session, actor: Actor, team: Team, day: date) -> Figures:
         .where(*in_day)
     )
     checked = select(Checkin.person_id.label("pid")).where(*checkins_of_day, col(Checkin.person_id).is_not(None))  # type: ignore[union-attr]
-    everyone = union(met, checked).subquery()
+    # Computed once and read by two counts (all, new): a materialised common table expression.
+    everyone = union(met, checked).cte("everyone").prefix_with("MATERIALIZED")
     persons = select(func.count()).select_from(everyone).join(Person, col(Person.id) == everyone.c.pid)
 
     def scalar(stmt):
