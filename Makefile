@@ -38,6 +38,13 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks (not tests): person search and the pathway's lists at 100,000 persons, on a database of their own.
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.db
+bench: $(STAMP)
+	mkdir -p var
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/persons_search.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/pathway.py
+
 # Usage: make migration m="what changed"  (then read and edit the generated file)
 migration: $(STAMP)
 	$(BIN)/alembic revision --autogenerate -m "$(m)"

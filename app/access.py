@@ -8,7 +8,8 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, Invalid, NotFound
+from app.i18n import _
 
 # Role -> allowed actions. Literal on purpose: reviewing a permission means reading this table.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -34,6 +35,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "caseload.read",
             "indicators.read",
             "exports",
+            "persons.export",
+            "persons.erase",
+            "persons.access_log",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
+            "structures.manage",
         }
     ),
     "coordinator": frozenset(
@@ -53,6 +65,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "caseload.read",
             "indicators.read",
             "exports",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
+            "structures.manage",
         }
     ),
     "worker": frozenset(
@@ -67,6 +87,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "field.read",
             "field.write",
             "checkins.write",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
             "reports.write",
         }
     ),
@@ -85,14 +112,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.write",
             "health.read",
             "health.write",
+            "persons.access_log",
+            "needs.read",
+            "needs.write",
+            "structures.read",
+            "referrals.read",
+            "referrals.write",
+            "stays.read",
+            "stays.write",
         }
     ),
     # Check-ins and quick encounters only (persons, time, place, materials, services: never a note), and aliases,
-    # codes, alerts and presence; never notes, history, reports or health data.
-    "reception": frozenset({"team.home", "persons.basic", "checkins.write", "encounters.quick"}),
+    # codes, alerts and presence; never notes, history, reports or health data. The directory of structures too
+    # (addresses and phone numbers to give), without who is referred or housed.
+    "reception": frozenset({"team.home", "persons.basic", "checkins.write", "encounters.quick", "structures.read"}),
     # The plan's partners: consolidated, anonymous indicators; no organisation, never a record.
     "steering": frozenset({"indicators.consolidated"}),
 }
+# Extra actions a user of this role receives only when their `health_access` flag is set (by another admin):
+# an admin sees health data only if also a health professional.
+HEALTH_GRANTS: dict[str, frozenset[str]] = {"admin": frozenset({"health.read", "health.write"})}
 ROLES = tuple(PERMISSIONS)
 # Roles that must sign in with a second factor (TOTP); every other role may choose to.
 MFA_REQUIRED_ROLES = frozenset({"admin", "coordinator", "health"})
@@ -110,9 +149,12 @@ class Actor:
     team_id: uuid.UUID | None = None  # the team picked for today's work
     session_id: str | None = None
     mfa_pending: bool = False  # password accepted, second factor not yet
+    health_access: bool = False  # User.health_access: see HEALTH_GRANTS
 
     def can(self, action: str) -> bool:
-        return action in PERMISSIONS.get(self.role, frozenset())
+        if action in PERMISSIONS.get(self.role, frozenset()):
+            return True
+        return self.health_access and action in HEALTH_GRANTS.get(self.role, frozenset())
 
     def require(self, action: str) -> None:
         if not self.can(action):
@@ -120,6 +162,7 @@ class Actor:
 
 
 def can(role: str, action: str) -> bool:
+    """What the role itself allows (without any per-user grant)."""
     return action in PERMISSIONS.get(role, frozenset())
 
 
@@ -146,3 +189,21 @@ def get_or_404(session: Session, actor: Actor, model: type[M], obj_id: object, *
     if obj is None:
         raise NotFound()
     return obj
+
+
+# ---------------------------------------------------------------- the one crossing between organisations
+# Organisations never see each other's rows, with one deliberate exception: a referral to a structure linked to a
+# team of another organisation. Then the receiving organisation gets an IncomingReferral row of its own holding
+# only a snapshot of what the person consented to share (taken at sending), and the status steps it records are
+# copied back onto the sender's Referral. Nothing else crosses: the sender never reads the receiver's person
+# record, the receiver never reads the sender's. The only code that reads or writes a row of another organisation
+# is app/referrals/crossing.py, and it calls this rule before anything leaves the organisation.
+def require_consent_to_share(actor: Actor, target_org_id: uuid.UUID | None, consent_given: bool) -> None:
+    """No consent, no sharing outside the organisation: raise Invalid when data would leave without it."""
+    if target_org_id is not None and target_org_id != actor.org_id and not consent_given:
+        raise Invalid(
+            _(
+                "This structure is a team of another organisation: nothing can be sent to it without the "
+                "person's consent. Record the consent, or choose what to do with the person first."
+            )
+        )

@@ -15,6 +15,13 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="Encryption keys: rotation and re-encryption.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+retention_app = typer.Typer(help="The retention period: the daily purge.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+def _load_domains() -> None:
+    """Import every domain, so that their encrypted columns and person tables are registered."""
+    import app.main  # noqa: F401
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -127,14 +134,44 @@ def keys_rotate_master(
 
 @keys_app.command("reencrypt")
 def keys_reencrypt(batch: int = 500) -> None:
-    """Re-encrypt every stored value under its organisation's active key, in batches, with progress."""
+    """Re-encrypt every stored value and document under its organisation's active key, with progress."""
     from app.crypto import reencrypt_all
     from app.db import get_engine
+    from app.persons.documents import reencrypt_files
 
+    _load_domains()
     with Session(get_engine()) as session:
-        moved = reencrypt_all(session, batch, progress=lambda table, n: typer.echo(f"  {table}: {n} re-encrypted"))
+        progress = lambda table, n: typer.echo(f"  {table}: {n} re-encrypted")  # noqa: E731
+        moved = reencrypt_all(session, batch, progress=progress)
+        files = reencrypt_files(session, progress=progress)
         session.commit()
-    typer.echo(f"Done: {moved} value(s) re-encrypted.")
+    typer.echo(f"Done: {moved} value(s) and {files} document(s) re-encrypted.")
+
+
+@retention_app.command("purge")
+def retention_purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be erased."),
+) -> None:
+    """Erase the persons past their organisation's retention period, the persons deleted more than 30 days ago
+    and the documents removed as long ago (with their files). Run it daily (cron, see the README)."""
+    from app.db import get_engine
+    from app.privacy.service import GRACE_DAYS, purge
+
+    _load_domains()
+    with Session(get_engine()) as session:
+        report = purge(session, dry_run=dry_run)
+        if not dry_run:
+            session.commit()
+    verb = "would erase" if dry_run else "erased"
+    for org in report:
+        typer.echo(
+            f"{org.org}: {verb} {len(org.expired)} person(s) without contact for {org.retention_months} months, "
+            f"{len(org.deleted)} person(s) deleted more than {GRACE_DAYS} days ago, "
+            f"{len(org.removed_documents)} removed document(s)"
+            + ("" if dry_run else f" ({org.erased.rows} row(s), {org.erased.files} file(s))")
+        )
+    if dry_run:
+        typer.echo("Dry run: nothing was erased.")
 
 
 @app.command()

@@ -7,6 +7,9 @@
   record's identity (table, column, id: the `context`) are bound as associated data, so a ciphertext copied to
   another record or column does not decrypt.
 - System secrets that belong to no organisation (a user's TOTP secret) use the master key directly.
+- Files (documents attached to persons) are encrypted as they are written, in 64 KiB AES-GCM chunks (the STREAM
+  construction), with the file's identity as associated data: see `FileSealer` and `open_file`.
+- A value that does not decrypt (damaged data) is shown as `Unreadable` text by `reveal`, audited, never a crash.
 """
 
 import base64
@@ -15,9 +18,11 @@ import logging
 import os
 import secrets
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -111,8 +116,22 @@ def _open(token: str) -> tuple[bytes, bytes, bytes]:
     return blob[:16], blob[16:28], blob[28:]
 
 
+def check_master_key(session: Session) -> None:
+    """Refuse a master key that is not the one the organisation keys are wrapped with (a wrong configuration
+    would make every note unreadable, and every edit would then overwrite it)."""
+    mk = master_key()
+    other = session.exec(select(OrgKey.master_key_id).where(OrgKey.master_key_id != mk.id)).first()
+    if other is not None:
+        raise CryptoConfigError(
+            f"The configured master key (id {mk.id}) is not the one this database's organisation keys are wrapped "
+            f"with (id {other}). Set MASTER_KEY or MASTER_KEY_FILE to that key; to change keys, run "
+            "`parcours keys rotate-master --old-key-file FILE` with the new key configured."
+        )
+
+
 # ---------------------------------------------------------------- organisation data keys
-_key_cache: dict[uuid.UUID, bytes] = {}
+# key id -> (organisation id, data key): unwrapped once per process.
+_key_cache: dict[uuid.UUID, tuple[uuid.UUID, bytes]] = {}
 
 
 def _wrap(data_key: bytes, org_id: uuid.UUID, key_id: uuid.UUID, mk: MasterKey) -> bytes:
@@ -127,25 +146,13 @@ def _unwrap(row: OrgKey, mk: MasterKey) -> bytes:
         raise DecryptError("the organisation key cannot be unwrapped with this master key") from exc
 
 
-# A key belongs to one organisation for ever: cached, so reading a page of notes is not one query per note.
-_key_orgs: dict[uuid.UUID, uuid.UUID] = {}
-
-
-def _org_of_key(session: Session, key_id: uuid.UUID) -> uuid.UUID | None:
-    if key_id not in _key_orgs:
-        org_id = session.exec(select(OrgKey.org_id).where(OrgKey.id == key_id)).first()
-        if org_id is None:
-            return None
-        _key_orgs[key_id] = org_id
-    return _key_orgs[key_id]
-
-
-def _data_key(session: Session, key_id: uuid.UUID) -> bytes:
+def _data_key(session: Session, key_id: uuid.UUID) -> tuple[uuid.UUID, bytes]:
+    """(organisation id, data key) of a key id."""
     if key_id not in _key_cache:
         row = session.get(OrgKey, key_id)
         if row is None:
             raise DecryptError("unknown key")
-        _key_cache[key_id] = _unwrap(row, master_key())
+        _key_cache[key_id] = (row.org_id, _unwrap(row, master_key()))
     return _key_cache[key_id]
 
 
@@ -168,7 +175,7 @@ def new_org_key(session: Session, org_id: uuid.UUID) -> OrgKey:
     row = OrgKey(id=key_id, org_id=org_id, wrapped=_wrap(data_key, org_id, key_id, mk), master_key_id=mk.id)
     session.add(row)
     session.flush()
-    _key_cache[key_id] = data_key
+    _key_cache[key_id] = (org_id, data_key)
     return row
 
 
@@ -177,19 +184,19 @@ def encrypt(session: Session, org_id: uuid.UUID, plaintext: str | None, context:
     if plaintext is None:
         return None
     row = active_key(session, org_id)
-    return _seal(_data_key(session, row.id), row.id.bytes, plaintext, context)
+    return _seal(_data_key(session, row.id)[1], row.id.bytes, plaintext, context)
 
 
 def decrypt(session: Session, org_id: uuid.UUID, token: str | None, context: str) -> str | None:
     if token is None:
         return None
     key_bytes, nonce, ct = _open(token)
-    key_id = uuid.UUID(bytes=key_bytes)
-    if _org_of_key(session, key_id) != org_id:
+    key_org, key = _data_key(session, uuid.UUID(bytes=key_bytes))
+    if key_org != org_id:
         raise DecryptError("the key belongs to another organisation")
     try:
-        return AESGCM(_data_key(session, key_id)).decrypt(nonce, ct, _aad(key_bytes, context)).decode()
-    except InvalidTag as exc:
+        return AESGCM(key).decrypt(nonce, ct, _aad(key_bytes, context)).decode()
+    except (InvalidTag, UnicodeDecodeError) as exc:
         raise DecryptError("damaged ciphertext or wrong record") from exc
 
 
@@ -250,9 +257,109 @@ def unseal(session: Session, obj, column: str) -> str | None:
     return decrypt(session, obj.org_id, getattr(obj, column), context_of(obj, column))
 
 
+class Unreadable(str):
+    """What `reveal` gives for a value that does not decrypt: a sentence in the user's language, printed in place
+    of the text. Forms check for it so that a damaged value is never saved back as if it were the text."""
+
+
+def reveal(session: Session, obj, column: str, actor=None) -> str | None:
+    """The plaintext of obj.column, or Unreadable (logged and audited, without the data) when it is damaged."""
+    try:
+        return unseal(session, obj, column)
+    except DecryptError as exc:
+        from app.audit.service import record
+        from app.i18n import _
+
+        log.error("cannot decrypt %s: %s", context_of(obj, column), exc)
+        record(
+            session,
+            actor,
+            "crypto.unreadable",
+            org_id=obj.org_id,
+            entity_type=obj.__tablename__,
+            entity_id=obj.id,
+            details={"column": column},
+        )
+        return Unreadable(
+            _("This text cannot be read: the stored data is damaged. The admins can see it in the audit log.")
+        )
+
+
+# ---------------------------------------------------------------- files
+FILE_MAGIC = b"PCENC1"
+FILE_CHUNK = 64 * 1024
+_HEADER = len(FILE_MAGIC) + 16 + 7  # magic, key id, nonce prefix
+
+
+def _file_nonce(prefix: bytes, counter: int, last: bool) -> bytes:
+    return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+class FileSealer:
+    """Encrypts a file as it is written: AES-GCM over 64 KiB chunks, each nonce made of a random prefix, the
+    chunk's number and a last-chunk flag (the STREAM construction), so that a file is never held whole in memory
+    and a chunk moved, dropped or cut off does not decrypt. `context` names the file (e.g. its record's id)."""
+
+    def __init__(self, session: Session, org_id: uuid.UUID, context: str, out: BinaryIO):
+        row = active_key(session, org_id)
+        self._aes = AESGCM(_data_key(session, row.id)[1])
+        self._aad = _aad(row.id.bytes, context)
+        self._prefix = secrets.token_bytes(7)
+        self._out, self._buf, self._n = out, bytearray(), 0
+        out.write(FILE_MAGIC + row.id.bytes + self._prefix)
+
+    def write(self, data: bytes) -> None:
+        self._buf += data
+        while len(self._buf) > FILE_CHUNK:  # the last chunk is written by close(), flagged as the last
+            self._emit(bytes(self._buf[:FILE_CHUNK]), last=False)
+            del self._buf[:FILE_CHUNK]
+
+    def close(self) -> None:
+        self._emit(bytes(self._buf), last=True)
+        self._buf.clear()
+
+    def _emit(self, chunk: bytes, last: bool) -> None:
+        self._out.write(self._aes.encrypt(_file_nonce(self._prefix, self._n, last), chunk, self._aad))
+        self._n += 1
+
+
+def file_key_id(src: BinaryIO) -> uuid.UUID:
+    header = src.read(_HEADER)
+    if len(header) != _HEADER or not header.startswith(FILE_MAGIC):
+        raise DecryptError("not an encrypted file")
+    return uuid.UUID(bytes=header[len(FILE_MAGIC) : len(FILE_MAGIC) + 16])
+
+
+def open_file(session: Session, org_id: uuid.UUID, context: str, src: BinaryIO) -> Iterator[bytes]:
+    """The plaintext of an encrypted file, chunk by chunk (the key is looked up now; reading needs no session).
+    DecryptError when the file is damaged, cut off or belongs elsewhere."""
+    key_id = file_key_id(src)
+    src.seek(len(FILE_MAGIC) + 16)
+    prefix = src.read(7)
+    key_org, key = _data_key(session, key_id)
+    if key_org != org_id:
+        raise DecryptError("the key belongs to another organisation")
+    aes, aad = AESGCM(key), _aad(key_id.bytes, context)
+
+    def chunks() -> Iterator[bytes]:
+        n, block = 0, src.read(FILE_CHUNK + 16)
+        while True:
+            following = src.read(FILE_CHUNK + 16)
+            try:
+                yield aes.decrypt(_file_nonce(prefix, n, not following), block, aad)
+            except InvalidTag as exc:
+                raise DecryptError("damaged file") from exc
+            if not following:
+                return
+            block, n = following, n + 1
+
+    return chunks()
+
+
 def reencrypt_all(session: Session, batch: int = 500, progress=None) -> int:
     """Re-encrypt every registered value not under its organisation's active key; returns how many moved.
-    Works in batches (flushing each) and reports (table, done) to `progress`."""
+    Works in batches (flushing each) and reports (table, done) to `progress`. A damaged value is left as it is
+    (logged): it cannot be read under any key."""
     moved = 0
     active: dict[uuid.UUID, uuid.UUID] = {}
     for model, column in ENCRYPTED_COLUMNS:
@@ -268,9 +375,12 @@ def reencrypt_all(session: Session, batch: int = 500, progress=None) -> int:
             for obj in rows:
                 if obj.org_id not in active:
                     active[obj.org_id] = active_key(session, obj.org_id).id
-                if key_id_of(getattr(obj, column)) != active[obj.org_id]:
-                    seal(session, obj, column, unseal(session, obj, column))
-                    moved += 1
+                try:
+                    if key_id_of(getattr(obj, column)) != active[obj.org_id]:
+                        seal(session, obj, column, unseal(session, obj, column))
+                        moved += 1
+                except DecryptError as exc:
+                    log.error("cannot re-encrypt %s: %s", context_of(obj, column), exc)
             last_id = rows[-1].id
             session.flush()
             if progress:

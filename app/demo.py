@@ -8,8 +8,10 @@ from app.access import MFA_REQUIRED_ROLES
 from app.auth.service import hash_password
 from app.crypto import encrypt_system
 from app.field.demo import load_demo_field
+from app.health.demo import load_demo_health
 from app.models import Organisation, Team, TeamMembership, User, utcnow
 from app.persons.demo import load_demo_persons
+from app.referrals.demo import load_demo_pathway
 
 DEMO_PASSWORD = "parcours-demo-2026"  # noqa: S105 (printed for newcomers on purpose)
 # Demo accounts whose role requires two-factor sign-in are enrolled with this key: add it to an authenticator
@@ -57,6 +59,7 @@ def load_demo(session: Session) -> list[DemoLogin]:
     """Create what is missing (idempotent: running it twice adds nothing) and return the demo logins."""
     logins: list[DemoLogin] = []
     password_hash: str | None = None
+    loaded = []
     for org_name, slug in ORGS:
         org = session.exec(select(Organisation).where(Organisation.name == org_name)).first()
         if org is None:
@@ -93,7 +96,10 @@ def load_demo(session: Session) -> list[DemoLogin]:
             logins.append(DemoLogin(org_name, email, role))
         session.flush()
         load_demo_persons(session, org.id, teams)
+        load_demo_health(session, org.id)
         load_demo_field(session, org.id, teams)
+        loaded.append((org_name, org.id, teams))
+    load_demo_pathway(session, loaded)
     session.flush()
     return logins
 

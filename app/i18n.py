@@ -43,10 +43,17 @@ def gettext(message: str, **params) -> str:
     return text % params if params else text
 
 
+class _KeepMissing(dict):
+    """Placeholders not given stay as they are: templates (Jinja's newstyle gettext) fill them afterwards."""
+
+    def __missing__(self, key: str) -> str:
+        return f"%({key})s"
+
+
 def ngettext(singular: str, plural: str, n: int, **params) -> str:
     text = _CATALOGS[get_lang()].ngettext(singular, plural, n)
     params.setdefault("num", n)
-    return text % params
+    return text % _KeepMissing(params)
 
 
 _ = gettext

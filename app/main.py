@@ -1,6 +1,7 @@
 """create_app(): routers, middleware, error handlers and static files."""
 
 import logging
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import PlainTextResponse
@@ -12,16 +13,24 @@ from app.auth.routes import pending as auth_pending
 from app.auth.routes import public as auth_public
 from app.auth.routes import router as auth_router
 from app.config import get_settings
-from app.crypto import CryptoConfigError, master_key
+from app.crypto import CryptoConfigError, check_master_key, master_key
 from app.deps import get_actor, get_pending_actor
 from app.errors import install_error_handlers
 from app.field.admin_routes import router as field_admin_router
 from app.field.checkin_routes import router as checkins_router
 from app.field.routes import router as field_router
+from app.health.admin_routes import router as health_admin_router
+from app.health.routes import router as health_router
 from app.home.routes import router as home_router
+from app.needs.routes import admin_router as needs_admin_router
+from app.needs.routes import router as needs_router
 from app.persons.admin_routes import router as persons_admin_router
 from app.persons.routes import router as persons_router
+from app.privacy.routes import router as privacy_router
+from app.referrals.routes import router as referrals_router
 from app.security import SecurityMiddleware
+from app.stays.routes import router as stays_router
+from app.structures.routes import router as structures_router
 from app.web import STATIC
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
@@ -31,6 +40,14 @@ PRIVATE_ROUTERS = [
     admin_router,
     persons_router,
     persons_admin_router,
+    health_router,
+    health_admin_router,
+    privacy_router,
+    needs_router,
+    needs_admin_router,
+    referrals_router,
+    stays_router,
+    structures_router,
     field_router,
     checkins_router,
     field_admin_router,
@@ -47,6 +64,30 @@ class CachedStatic(StaticFiles):
         return response
 
 
+def check_keys_in_database() -> None:
+    """Refuse to serve with a master key that is not the database's (every note would read as damaged)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from app.db import get_engine
+
+    try:
+        with Session(get_engine()) as session:
+            check_master_key(session)
+    except SQLAlchemyError as exc:  # no database, or not migrated yet: nothing to compare with
+        logging.getLogger("parcours").warning("could not check the master key against the database: %s", exc)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    try:
+        check_keys_in_database()
+    except CryptoConfigError as exc:
+        logging.getLogger("parcours").critical("Parcours cannot start: %s", exc)
+        raise SystemExit(f"Parcours cannot start: {exc}") from None
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
@@ -54,7 +95,7 @@ def create_app() -> FastAPI:
         master_key()  # fail at start, clearly, rather than at the first note
     except CryptoConfigError as exc:
         raise SystemExit(f"Parcours cannot start: {exc}") from None
-    app = FastAPI(title="Parcours", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(title="Parcours", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
 
     public = APIRouter()
 

@@ -4,6 +4,7 @@ and the security headers (CSP without inline script or eval, no framing, no snif
 import hashlib
 import hmac
 import secrets
+import time
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
@@ -76,10 +77,14 @@ class SecurityMiddleware:
                 await self._send_with_headers(response, scope, receive, send, new_seed)
                 return
 
+        started = time.perf_counter()
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 self._add_headers(headers, scope, new_seed)
+                # How long the app took, for the browser's devtools and `make bench` (no data in it).
+                headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

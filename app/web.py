@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from app import i18n
 from app.access import PERMISSIONS
 from app.config import ROOT
+from app.crypto import Unreadable
 from app.i18n import _
 
 TEMPLATES = ROOT / "templates"
@@ -89,6 +90,7 @@ env.globals.update(
     ROLE_LABELS=ROLE_LABELS,
 )
 env.filters["local_dt"] = local_dt
+env.tests["unreadable"] = lambda value: isinstance(value, Unreadable)  # a damaged ciphertext (app/crypto.py)
 
 
 def is_partial(request: Request) -> bool:

@@ -31,6 +31,11 @@ def run_migrations_online() -> None:
     url = config.attributes.get("database_url") or get_settings().database_url
     engine = make_engine(url)
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Batch mode re-creates a table to alter it (copy, drop, rename): with foreign keys enforced, dropping
+            # a table that other rows point at fails. The pragma only works outside a transaction, hence on the
+            # driver's connection (in autocommit, see app/db.py) before alembic begins one.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()

@@ -70,12 +70,17 @@ def csrf_from(html: str) -> str:
 
 # ---------------------------------------------------------------- persons
 def make_person(db: Session, org: Organisation, alias: str | None = None, teams: list[Team] | None = None, **kw):
+    """A person; phone, alert_reason, description and delete_reason given in clear are stored encrypted."""
+    from app.crypto import seal
     from app.models import Person, PersonTeam
-    from app.persons.service import new_unique_code, set_names
+    from app.persons.service import SEALED_FIELDS, new_unique_code, set_names
 
+    texts = {name: kw.pop(name) for name in SEALED_FIELDS if name in kw}
     person = Person(
         org_id=org.id, alias=alias or f"Person {uuid.uuid4().hex[:6]}", code=new_unique_code(db, org.id), **kw
     )
+    for name, value in texts.items():
+        seal(db, person, name, value)
     db.add(person)
     db.flush()
     set_names(db, person)
@@ -86,10 +91,12 @@ def make_person(db: Session, org: Organisation, alias: str | None = None, teams:
 
 
 def make_note(db: Session, org: Organisation, person=None, body: str = "A note", urgent: bool = False, **kw):
+    from app.crypto import seal
     from app.models import PersonNote
 
     person = person or make_person(db, org)
-    note = PersonNote(org_id=org.id, person_id=person.id, body=body, urgent=urgent, **kw)
+    note = PersonNote(org_id=org.id, person_id=person.id, urgent=urgent, **kw)
+    seal(db, note, "body", body)
     db.add(note)
     db.commit()
     return note
@@ -137,31 +144,32 @@ def make_place(db: Session, org: Organisation, person=None, name: str = "Jardin 
 
 
 def make_document(db: Session, org: Organisation, person=None, content: bytes = b"%PDF-1.4 test", name="doc.pdf"):
+    """A document stored as the app stores one: the file encrypted on disk, its name encrypted in the database."""
     from app.config import get_settings
+    from app.crypto import seal
     from app.models import PersonDocument
+    from app.persons.documents import write_encrypted
 
     person = person or make_person(db, org)
     doc_id = uuid.uuid4()
-    key = f"{org.id}/{doc_id.hex}.pdf"
-    path = Path(get_settings().documents_dir) / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    key = f"{org.id}/{doc_id.hex}.enc"
+    write_encrypted(db, org.id, doc_id, [content], Path(get_settings().documents_dir) / key, len(content) + 1)
     doc = PersonDocument(
         id=doc_id,
         org_id=org.id,
         person_id=person.id,
-        name=name,
         content_type="application/pdf",
         size=len(content),
         storage_key=key,
     )
+    seal(db, doc, "name", name)
     db.add(doc)
     db.commit()
     return doc
 
 
 def make_custom_field(db: Session, org: Organisation, label: str = "Dog", kind: str = "text", **kw):
-    """A custom person field (entity="observation" for an observation field)."""
+    """A custom person field (scope="observation" for an observation field)."""
     from app.models import CustomField
 
     field = CustomField(org_id=org.id, label=label, kind=kind, **kw)
@@ -170,10 +178,185 @@ def make_custom_field(db: Session, org: Organisation, label: str = "Dog", kind: 
     return field
 
 
-def make_session_id(db: Session, org: Organisation) -> str:
-    from app.auth.service import _digest
+def make_session(db: Session, org: Organisation) -> str:
+    """A signed-in session of a new user of `org`; returns the session's id (the stored hash)."""
+    import hashlib
 
-    return _digest(start_session(db, make_user(db, org), "testclient", "pytest"))
+    token = start_session(db, make_user(db, org), "127.0.0.1", "pytest")
+    db.commit()
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- health
+def make_consultation_type(db: Session, org: Organisation, label: str = "Nurse"):
+    from app.models import ConsultationType
+
+    kind = ConsultationType(org_id=org.id, label=label)
+    db.add(kind)
+    db.commit()
+    return kind
+
+
+def _sealed_content(db: Session, row, data: dict) -> None:
+    import json
+
+    from app.crypto import seal
+
+    seal(db, row, "content", json.dumps(data))
+
+
+def make_medical_file(db: Session, org: Organisation, person=None, **data):
+    from app.models import MedicalFile
+
+    person = person or make_person(db, org)
+    row = MedicalFile(org_id=org.id, person_id=person.id)
+    _sealed_content(db, row, data or {"insurance": "ame", "history": "Hepatitis C, treated in 2024"})
+    db.add(row)
+    db.commit()
+    return row
+
+
+def make_consultation(db: Session, org: Organisation, person=None, author=None, private: bool = False, at=None, **data):
+    from app.models import Consultation, utcnow
+
+    person = person or make_person(db, org)
+    row = Consultation(
+        org_id=org.id,
+        person_id=person.id,
+        type_id=make_consultation_type(db, org).id,
+        at=at or utcnow(),
+        status="done",
+        private=private,
+        author_id=author.id if author else None,
+    )
+    _sealed_content(db, row, data or {"care": ["wound"], "notes": "Dressing on the left foot"})
+    db.add(row)
+    db.commit()
+    return row
+
+
+def make_treatment(db: Session, org: Organisation, person=None, **data):
+    from app.models import Treatment
+
+    person = person or make_person(db, org)
+    row = Treatment(org_id=org.id, person_id=person.id)
+    _sealed_content(db, row, data or {"name": "Amoxicillin", "dosage": "1 g", "frequency": "3 times a day"})
+    db.add(row)
+    db.commit()
+    return row
+
+
+# ---------------------------------------------------------------- pathway
+def make_need_category(db: Session, org: Organisation, label: str = "Shelter", group_label: str | None = None):
+    from app.models import NeedCategory
+
+    category = NeedCategory(org_id=org.id, label=label, group_label=group_label)
+    db.add(category)
+    db.commit()
+    return category
+
+
+def make_need(db: Session, org: Organisation, person=None, team=None, status: str = "todo", **kw):
+    """A need with one person and one team (their copy of the need's list columns in step)."""
+    from datetime import date
+
+    from app.models import Need, NeedPerson, NeedTeam
+
+    person = person or make_person(db, org)
+    team = team or make_team(db, org)
+    need = Need(org_id=org.id, status=status, **kw)
+    db.add(need)
+    db.flush()
+    db.add(NeedPerson(need_id=need.id, person_id=person.id, org_id=org.id))
+    db.add(
+        NeedTeam(
+            need_id=need.id,
+            team_id=team.id,
+            org_id=org.id,
+            open=status in ("todo", "in_progress"),
+            urgent=need.urgent,
+            due_on=need.due_on or date(9999, 12, 31),  # as app/needs/service.py keeps it
+            due_time=need.due_time,
+        )
+    )
+    db.commit()
+    return need
+
+
+def make_structure(db: Session, org: Organisation, name: str | None = None, kind: str = "rest_area", **kw):
+    from app.models import Structure
+
+    structure = Structure(org_id=org.id, name=name or f"Structure {uuid.uuid4().hex[:6]}", kind=kind, **kw)
+    db.add(structure)
+    db.commit()
+    return structure
+
+
+def make_inbox(db: Session, team: Team, code: str | None = None):
+    """Open `team`'s door to referrals from other organisations."""
+    from app.models import ReferralInbox
+    from app.persons.codes import ALPHABET
+
+    inbox = ReferralInbox(org_id=team.org_id, team_id=team.id, code=code or "".join(ALPHABET[:10]))
+    db.add(inbox)
+    db.commit()
+    return inbox
+
+
+def make_referral(db: Session, org: Organisation, person=None, structure=None, status: str = "proposed", **kw):
+    from app.models import Referral
+
+    person = person or make_person(db, org)
+    structure = structure or make_structure(db, org)
+    referral = Referral(org_id=org.id, person_id=person.id, structure_id=structure.id, status=status, **kw)
+    db.add(referral)
+    db.commit()
+    return referral
+
+
+def make_incoming(db: Session, org: Organisation, referral=None, team=None, status: str = "sent", **kw):
+    """An incoming referral in `org` (the receiver), for a referral of another organisation."""
+    from app.crypto import seal
+    from app.models import IncomingReferral
+
+    referral = referral or make_referral(db, make_org(db), status=status)
+    team = team or make_team(db, org, kind="rest_area")
+    incoming = IncomingReferral(
+        org_id=org.id, referral_id=referral.id, team_id=team.id, from_label="Other · Patrol", snapshot="", status=status
+    )
+    seal(db, incoming, "snapshot", '{"alias": "Snap"}')
+    db.add(incoming)
+    db.commit()
+    return incoming
+
+
+def make_stay(db: Session, org: Organisation, person=None, team=None, **kw):
+    from datetime import date
+
+    from app.models import Stay
+
+    person = person or make_person(db, org)
+    team = team or make_team(db, org, kind="accommodation")
+    stay = Stay(
+        org_id=org.id, person_id=person.id, team_id=team.id, entered_on=kw.pop("entered_on", date.today()), **kw
+    )
+    db.add(stay)
+    db.commit()
+    return stay
+
+
+def make_procedure(db: Session, org: Organisation, person=None, kind: str = "id_papers", **kw):
+    from datetime import date
+
+    from app.models import Procedure
+
+    person = person or make_person(db, org)
+    procedure = Procedure(
+        org_id=org.id, person_id=person.id, kind=kind, started_on=kw.pop("started_on", date.today()), **kw
+    )
+    db.add(procedure)
+    db.commit()
+    return procedure
 
 
 # ---------------------------------------------------------------- field work

@@ -19,6 +19,8 @@ class UserForm(BaseModel):
     role: OrgRole
     lang: Literal["fr", "en"] | None = None
     team_ids: list[uuid.UUID] = []
+    # Admins only: also a health professional, so sees health data (app/access.py HEALTH_GRANTS).
+    health_access: bool = False
 
     @field_validator("email")
     @classmethod

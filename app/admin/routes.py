@@ -11,6 +11,7 @@ from app.audit.service import list_events
 from app.auth import mfa
 from app.deps import ActorDep, SessionDep
 from app.i18n import _
+from app.privacy.service import codes_of, person_by_code
 from app.security import SESSION_COOKIE
 from app.web import parse_form, redirect, render, validate_form
 
@@ -212,6 +213,7 @@ def restore_team(request: Request, team_id: uuid.UUID, actor: ActorDep, session:
 # ---------------------------------------------------------------- audit log
 class AuditFilter(BaseModel):
     user_id: uuid.UUID | None = None
+    person: str | None = None  # a personal code
     action: str | None = None
     day_from: date | None = None
     day_to: date | None = None
@@ -223,8 +225,22 @@ def audit(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("audit.read")
     filt = validate_form(AuditFilter, dict(request.query_params))
     f = filt.data or AuditFilter()
+    errors = dict(filt.errors)
+    entity_id = None
+    if f.person:
+        person = person_by_code(session, actor, f.person)
+        if person is None:
+            errors["person"] = _("No person has this code in your organisation.")
+        entity_id = str(person.id) if person else "-"
     events, more = list_events(
-        session, actor, user_id=f.user_id, action=f.action, day_from=f.day_from, day_to=f.day_to, page=f.page
+        session,
+        actor,
+        user_id=f.user_id,
+        action=f.action,
+        day_from=f.day_from,
+        day_to=f.day_to,
+        entity_id=entity_id,
+        page=f.page,
     )
     users = [u for u, _ in service.list_users(session, actor)]
     next_url = "/admin/audit?" + urlencode({**request.query_params, "page": f.page + 1})
@@ -233,9 +249,10 @@ def audit(request: Request, actor: ActorDep, session: SessionDep):
         "admin/audit.html",
         {
             "events": events,
+            "codes": codes_of(session, actor, [e for e, _n, _t in events]),
             "more": more,
             "filters": filt.values,
-            "errors": filt.errors,
+            "errors": errors,
             "next_url": next_url,
             "users": users,
         },

@@ -2,9 +2,10 @@
 
 import uuid
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, delete, func, select, update
 
-from app.access import Actor, get_or_404, scoped
+from app.access import HEALTH_GRANTS, Actor, get_or_404, scoped
 from app.admin.forms import TeamForm, UserForm
 from app.audit.service import record
 from app.auth.service import create_invitation, revoke_user_sessions
@@ -22,7 +23,15 @@ class FieldErrors(Invalid):
 
 
 def check_version(obj, version: int | None) -> None:
-    if version is not None and version != obj.version:
+    """Optimistic concurrency: the edit was based on `version`; anything else means someone saved meanwhile.
+    The row is re-read under a lock (FOR UPDATE on PostgreSQL; SQLite has a single writer) so that two saves
+    arriving together cannot both pass. Call it before changing the object."""
+    if version is None:
+        return
+    session = object_session(obj)
+    if session is not None and obj not in session.new:
+        session.refresh(obj, with_for_update=True)
+    if version != obj.version:
         raise Conflict()
 
 
@@ -150,7 +159,21 @@ def create_user(session: Session, actor: Actor, form: UserForm) -> tuple[User, s
     _set_teams(session, actor, user, form.team_ids)
     token = create_invitation(session, actor, user)
     record(session, actor, "user.created", entity_type="user", entity_id=user.id, details={"role": user.role})
+    _set_health_access(session, actor, user, form.health_access)
     return user, token
+
+
+def _set_health_access(session: Session, actor: Actor, user: User, wanted: bool) -> None:
+    """An admin who is also a health professional sees health data. Another admin decides it, never the admin
+    themselves; it means nothing for the other roles (the health role always has it). Audited."""
+    wanted = wanted and user.role in HEALTH_GRANTS
+    if wanted == user.health_access:
+        return
+    if user.id == actor.user_id:
+        raise FieldErrors({"health_access": _("Another admin must change your own health access.")})
+    user.health_access = wanted
+    action = "user.health_access_granted" if wanted else "user.health_access_revoked"
+    record(session, actor, action, entity_type="user", entity_id=user.id)
 
 
 def update_user(session: Session, actor: Actor, user: User, form: UserForm) -> User:
@@ -169,6 +192,7 @@ def update_user(session: Session, actor: Actor, user: User, form: UserForm) -> U
         "teams": sorted(map(str, user_team_ids(session, user))),
     }
     user.name, user.email, user.role, user.lang = form.name, form.email, form.role, form.lang
+    _set_health_access(session, actor, user, form.health_access)
     _set_teams(session, actor, user, form.team_ids)
     session.flush()
     after = {

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.access import Actor
-from app.models import AuditEvent, User
+from app.models import AuditEvent, Team, User
 from app.web import TZ
 
 PAGE_SIZE = 50
@@ -51,12 +51,14 @@ def list_events(
     day_to: date | None = None,
     entity_id: str | None = None,
     page: int = 1,
-) -> tuple[list[tuple[AuditEvent, str | None]], bool]:
-    """One page of the organisation's audit log, newest first, with the user's name; and whether more follow."""
+) -> tuple[list[tuple[AuditEvent, str | None, str | None]], bool]:
+    """One page of the organisation's audit log, newest first, with the user's and the team's names; and whether
+    more follow. `entity_id` narrows it to one record (a person: everything done to or read about them)."""
     actor.require("audit.read")
     stmt = (
-        select(AuditEvent, User.name)
+        select(AuditEvent, User.name, Team.name)
         .join(User, col(User.id) == col(AuditEvent.user_id), isouter=True)
+        .join(Team, col(Team.id) == col(AuditEvent.team_id), isouter=True)
         .where(AuditEvent.org_id == actor.org_id)
     )
     if user_id:
@@ -73,4 +75,4 @@ def list_events(
     rows = session.exec(
         stmt.order_by(col(AuditEvent.at).desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ).all()
-    return [(e, n) for e, n in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+    return [(e, n, t) for e, n, t in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE

@@ -275,6 +275,7 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
         team_id=team_id,
         session_id=row.id,
         mfa_pending=row.mfa_pending,
+        health_access=user.health_access,
     )
 
 

@@ -1,6 +1,6 @@
 """Observations of a territory by a team: how many people were seen (by gender), the atmosphere, police
 presence, material found or collected (counted against the materials catalogue), incidents, a note, and the
-organisation's custom observation fields (CustomField with entity "observation", app/persons/fields.py)."""
+organisation's custom observation fields (CustomField of scope "observation", app/persons/fields.py)."""
 
 import uuid
 from collections.abc import Mapping
@@ -29,7 +29,7 @@ PAGE_SIZE = 30
 
 
 def custom_fields(session: Session, actor: Actor) -> list[CustomField]:
-    return fields.form_fields(session, actor, entity="observation")
+    return fields.form_fields(session, actor, scope="observation")
 
 
 def record_observation(
@@ -138,7 +138,7 @@ def views(
             User: {o.author_id for o in rows},
         },
     )
-    defs = fields.list_fields(session, actor, include_archived=True, entity="observation") if with_custom else []
+    defs = fields.list_fields(session, actor, include_archived=True, scope="observation") if with_custom else []
     out = []
     for o in rows:
         where = names.get(o.territory_id, "")

@@ -11,7 +11,9 @@ from app.access import Actor, get_or_404, scoped
 from app.field import checkins, encounters, report, rounds
 from app.field.days import day_bounds, working_day
 from app.models import Encounter, Team
+from app.needs.service import NeedRow, home_needs
 from app.persons.service import UrgentNote, urgent_notes
+from app.referrals.service import new_count
 
 CHECKIN_KINDS = ("rest_area", "reception")
 ROUND_KINDS = ("patrol", "metro_patrol")
@@ -22,6 +24,8 @@ class Home:
     team: Team | None
     needs_team_choice: bool
     urgent_notes: list[UrgentNote] = field(default_factory=list)
+    needs: list[NeedRow] = field(default_factory=list)  # urgent and overdue
+    incoming: int = 0  # incoming referrals waiting for an answer
     day: date | None = None
     checkin_first: bool = False  # the primary action is the check-in page, not a new encounter
     can_record: bool = False  # may record encounters (field roles, and the reception's quick ones)
@@ -39,7 +43,13 @@ def home(session: Session, actor: Actor, saved: uuid.UUID | None = None) -> Home
     if actor.team_id is None:
         return Home(team=None, needs_team_choice=len(actor.team_ids) > 1)
     team = get_or_404(session, actor, Team, actor.team_id)
-    page = Home(team=team, needs_team_choice=False, urgent_notes=urgent_notes(session, actor, team.id))
+    page = Home(
+        team=team,
+        needs_team_choice=False,
+        urgent_notes=urgent_notes(session, actor, team.id),
+        needs=home_needs(session, actor, team.id),
+        incoming=new_count(session, actor, team.id),
+    )
     page.day = working_day(team)
     page.checkin_first = team.kind in CHECKIN_KINDS and actor.can("checkins.write")
     page.can_record = encounters.can_record(actor)

@@ -33,6 +33,9 @@ class Organisation(SyncRecord, table=True):
     __tablename__ = "organisations"
 
     name: str = Field(max_length=120, nullable=False)
+    # Persons without any contact for this long are erased by `parcours retention purge` (CNIL reference for the
+    # social and medico-social sector: 2 years after the last contact).
+    retention_months: int = Field(default=24, nullable=False)
 
 
 class Team(OrgRecord, table=True):
@@ -63,6 +66,8 @@ class User(SyncRecord, table=True):
     totp_secret: str | None = Field(default=None, max_length=255)
     totp_enabled_at: datetime | None = ts_field(nullable=True)
     totp_last_step: int | None = Field(default=None)
+    # An admin who is also a health professional sees health data (app/access.py HEALTH_GRANTS); set by another admin.
+    health_access: bool = Field(default=False, nullable=False)
 
 
 class TeamMembership(SQLModel, table=True):

@@ -29,11 +29,13 @@ class Person(OrgRecord, table=True):
     birth_year: int | None = Field(default=None)
     languages: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
     nationality: str | None = Field(default=None, max_length=80)
-    phone: str | None = Field(default=None, max_length=40)
+    # Encrypted at rest (app/crypto.py): phone, alert_reason, description, delete_reason. Aliases and the code stay
+    # in clear so that search works.
+    phone: str | None = Field(default=None, sa_type=Text)
     first_met_on: date | None = Field(default=None)
     street_since: date | None = Field(default=None)
     alert: bool = Field(default=False, nullable=False)
-    alert_reason: str | None = Field(default=None, max_length=500)
+    alert_reason: str | None = Field(default=None, sa_type=Text)
     description: str | None = Field(default=None, sa_type=Text)
     # Custom field values keyed by CustomField.id (as text): a configuration change never loses a value.
     custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
@@ -45,7 +47,7 @@ class Person(OrgRecord, table=True):
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id")
     deleted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    delete_reason: str | None = Field(default=None, max_length=500)
+    delete_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class PersonName(SQLModel, table=True):
@@ -80,7 +82,7 @@ class PersonNote(OrgRecord, table=True):
     __table_args__ = (Index("ix_person_notes_org_urgent", "org_id", "urgent", "handled_at"),)
 
     person_id: uuid.UUID = Field(foreign_key="persons.id", index=True, nullable=False)
-    body: str = Field(sa_type=Text, nullable=False)
+    body: str = Field(sa_type=Text, nullable=False)  # encrypted at rest
     urgent: bool = Field(default=False, nullable=False)
     team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id")
     author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
@@ -89,7 +91,7 @@ class PersonNote(OrgRecord, table=True):
 
 
 class PersonChange(SQLModel, table=True):
-    """One field change of a person: who, when, old -> new (values as shown to users)."""
+    """One field change of a person: who, when, old -> new (values as shown to users, encrypted at rest)."""
 
     __tablename__ = "person_changes"
 
@@ -170,8 +172,9 @@ class PersonDocument(OrgRecord, table=True):
     __tablename__ = "person_documents"
 
     person_id: uuid.UUID = Field(foreign_key="persons.id", index=True, nullable=False)
-    name: str = Field(max_length=200, nullable=False)
-    folder: str | None = Field(default=None, max_length=80)
+    # The name and folder are encrypted at rest, and so is the file itself (see app/persons/documents.py).
+    name: str = Field(sa_type=Text, nullable=False)
+    folder: str | None = Field(default=None, sa_type=Text)
     content_type: str = Field(max_length=100, nullable=False)
     size: int = Field(nullable=False)
     storage_key: str = Field(max_length=200, nullable=False)
@@ -179,14 +182,14 @@ class PersonDocument(OrgRecord, table=True):
 
 
 class CustomField(OrgRecord, table=True):
-    """A field an organisation adds to its persons (or, `entity` = "observation", to its territory observations).
-    Archiving hides it; values stay in Person.custom (Observation.custom)."""
+    """A field an organisation adds to its records. `scope` says which: "person" (values in Person.custom),
+    "observation" (values in Observation.custom) or "medical" (values encrypted in MedicalFile.content, seen by
+    health roles only). Chosen once at creation. Archiving hides a field; its values stay."""
 
     __tablename__ = "custom_fields"
 
-    entity: str = Field(
-        default="person", sa_type=String(16), nullable=False, sa_column_kwargs={"server_default": "person"}
-    )
+    scope: str = Field(default="person", sa_type=String(16), nullable=False)  # "person", "observation", "medical"
+
     label: str = Field(max_length=120, nullable=False)
     # text, long_text, number, date, boolean, choice, multi_choice
     kind: str = Field(sa_type=String(16), nullable=False)

@@ -13,28 +13,39 @@ from app.web import parse_form, redirect, render
 router = APIRouter(prefix="/admin")
 
 
-def _field_form(request, session, actor, field=None, values=None, errors=None):
+def _back(scope: str) -> str:
+    """Medical fields are listed on the health settings page, person fields on their own."""
+    return "/admin/health" if scope == "medical" else "/admin/person-fields"
+
+
+def _field_form(request, session, actor, field=None, values=None, errors=None, scope="person"):
     if values is None:
-        values = {"id": uuid.uuid4(), "kind": "text", "entity": "person", "team_ids": []}
+        values = (
+            {"id": uuid.uuid4(), "kind": "text", "team_ids": [], "scope": scope}
+            if field is None
+            else field.model_dump()
+        )
         if field is not None:
             values = {**field.model_dump(), "options": "\n".join(field.options)}
     ctx = {"field": field, "values": values, "errors": errors or {}, "teams": list_teams(session, actor)}
-    ctx["KINDS"], ctx["ENTITIES"] = fields.KINDS, fields.ENTITIES
+    ctx["KINDS"], ctx["SCOPE_LABELS"] = fields.KINDS, fields.SCOPE_LABELS
+    ctx["scope"] = field.scope if field is not None else values.get("scope") or "person"
+    ctx["back"] = _back(ctx["scope"])
     return render(request, "persons/admin_field.html", ctx, status=422 if errors else 200)
 
 
 @router.get("/person-fields")
 def field_list(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    fields_ = fields.list_fields(session, actor, include_archived=True, entity=None)
-    ctx = {"fields": fields_, "KINDS": fields.KINDS, "ENTITIES": fields.ENTITIES}
+    fields_ = fields.list_fields(session, actor, include_archived=True, scope=None)
+    ctx = {"fields": fields_, "KINDS": fields.KINDS, "SCOPE_LABELS": fields.SCOPE_LABELS}
     return render(request, "persons/admin_fields.html", ctx)
 
 
 @router.get("/person-fields/new")
-def new_field(request: Request, actor: ActorDep, session: SessionDep):
+def new_field(request: Request, actor: ActorDep, session: SessionDep, scope: str = "person"):
     actor.require("org.settings")
-    return _field_form(request, session, actor)
+    return _field_form(request, session, actor, scope=scope if scope in fields.SCOPES else "person")
 
 
 @router.post("/person-fields")
@@ -45,11 +56,11 @@ async def create_field(request: Request, actor: ActorDep, session: SessionDep):
         return _field_form(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
     try:
-        fields.save_field(session, actor, form.data)
+        field = fields.save_field(session, actor, form.data)
     except FieldErrors as exc:
         session.rollback()
         return _field_form(request, session, actor, values=form.values, errors=exc.errors)
-    return redirect(request, "/admin/person-fields")
+    return redirect(request, _back(field.scope))
 
 
 @router.get("/person-fields/{field_id}")
@@ -69,19 +80,21 @@ async def update_field(request: Request, field_id: uuid.UUID, actor: ActorDep, s
     except FieldErrors as exc:
         session.rollback()
         return _field_form(request, session, actor, field=field, values=form.values, errors=exc.errors)
-    return redirect(request, "/admin/person-fields")
+    return redirect(request, _back(field.scope))
 
 
 @router.post("/person-fields/{field_id}/archive")
 def archive_field(request: Request, field_id: uuid.UUID, actor: ActorDep, session: SessionDep):
-    fields.set_field_archived(session, actor, fields.get_field(session, actor, field_id), True)
-    return redirect(request, "/admin/person-fields")
+    field = fields.get_field(session, actor, field_id)
+    fields.set_field_archived(session, actor, field, True)
+    return redirect(request, _back(field.scope))
 
 
 @router.post("/person-fields/{field_id}/restore")
 def restore_field(request: Request, field_id: uuid.UUID, actor: ActorDep, session: SessionDep):
-    fields.set_field_archived(session, actor, fields.get_field(session, actor, field_id), False)
-    return redirect(request, "/admin/person-fields")
+    field = fields.get_field(session, actor, field_id)
+    fields.set_field_archived(session, actor, field, False)
+    return redirect(request, _back(field.scope))
 
 
 # ---------------------------------------------------------------- reasons to leave the active list

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from app.crypto import seal
 from app.models import Person, PersonChange, PersonNote, PersonPlace, PersonTeam, Team, User, utcnow
 from app.persons.service import new_unique_code, set_names
 
@@ -77,13 +78,13 @@ def load_demo_persons(session: Session, org_id, teams: list[Team]) -> None:
             nationality=nationality,
             first_met_on=date.today() - timedelta(days=30 + days * 7),
             alert=alert is not None,
-            alert_reason=alert,
-            description=description,
             last_contact_at=now - timedelta(days=days, hours=3),
             last_contact_by=author.id if author else None,
             created_by=author.id if author else None,
             created_at=now - timedelta(days=30 + days * 7),
         )
+        seal(session, person, "alert_reason", alert)
+        seal(session, person, "description", description)
         session.add(person)
         session.flush()
         set_names(session, person)
@@ -100,17 +101,16 @@ def load_demo_persons(session: Session, org_id, teams: list[Team]) -> None:
             )
         )
         for body, urgent in NOTES.get(alias, []):
-            session.add(
-                PersonNote(
-                    org_id=org_id,
-                    person_id=person.id,
-                    body=body,
-                    urgent=urgent,
-                    team_id=teams[0].id if teams else None,
-                    author_id=author.id if author else None,
-                    created_at=now - timedelta(days=days, hours=2),
-                )
+            note = PersonNote(
+                org_id=org_id,
+                person_id=person.id,
+                urgent=urgent,
+                team_id=teams[0].id if teams else None,
+                author_id=author.id if author else None,
+                created_at=now - timedelta(days=days, hours=2),
             )
+            seal(session, note, "body", body)
+            session.add(note)
         for place in PLACES.get(alias, []):
             session.add(PersonPlace(org_id=org_id, person_id=person.id, name=place))
     session.flush()

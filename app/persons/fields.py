@@ -39,16 +39,19 @@ DEFAULT_EXIT_REASONS = [
 
 
 # ---------------------------------------------------------------- custom fields: configuration
-ENTITIES = {"person": lazy("Persons"), "observation": lazy("Territory observations")}
+SCOPES = ("person", "observation", "medical")
+# What the custom fields page offers (medical fields are set on the health settings page).
+SCOPE_LABELS = {"person": lazy("Persons"), "observation": lazy("Territory observations")}
 
 
 def list_fields(
-    session: Session, actor: Actor, *, include_archived: bool = False, entity: str | None = "person"
+    session: Session, actor: Actor, *, include_archived: bool = False, scope: str | None = "person"
 ) -> list[CustomField]:
-    """The organisation's fields of `entity` (persons by default; None: every field, for the admin list)."""
+    """The organisation's fields of one scope: "person" (on the person record), "observation" (on territory
+    observations) or "medical" (in the medical file, for health roles only: app/health/service.py). None: the
+    person and observation fields together, for their admin page."""
     stmt = scoped(CustomField, actor)
-    if entity is not None:
-        stmt = stmt.where(CustomField.entity == entity)
+    stmt = stmt.where(CustomField.scope == scope) if scope else stmt.where(col(CustomField.scope).in_(SCOPE_LABELS))
     if not include_archived:
         stmt = stmt.where(col(CustomField.archived_at).is_(None))
     return list(session.exec(stmt.order_by(col(CustomField.archived_at).is_not(None), CustomField.position)))
@@ -81,8 +84,11 @@ def save_field(session: Session, actor: Actor, form: CustomFieldForm, field: Cus
         "in_indicators": form.in_indicators,
         "position": form.position,
     }
-    if field is None:  # what a field applies to is chosen once: its values live on records of that kind
-        field = CustomField(id=form.id or uuid.uuid4(), org_id=actor.org_id, entity=form.entity, **values)  # type: ignore[arg-type]
+    scope = field.scope if field is not None else form.scope
+    if scope == "medical":
+        values["in_indicators"] = False  # health data never feeds indicators through a custom field
+    if field is None:
+        field = CustomField(id=form.id or uuid.uuid4(), org_id=actor.org_id, scope=scope, **values)  # type: ignore[arg-type]
         session.add(field)
         action = "custom_field.created"
     else:
@@ -113,8 +119,8 @@ def enabled_for(field: CustomField, actor: Actor) -> bool:
     return any(str(t) in field.team_ids for t in actor.team_ids)
 
 
-def form_fields(session: Session, actor: Actor, entity: str = "person") -> list[CustomField]:
-    return [f for f in list_fields(session, actor, entity=entity) if enabled_for(f, actor)]
+def form_fields(session: Session, actor: Actor, scope: str = "person") -> list[CustomField]:
+    return [f for f in list_fields(session, actor, scope=scope) if enabled_for(f, actor)]
 
 
 # ---------------------------------------------------------------- custom fields: values

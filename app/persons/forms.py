@@ -151,7 +151,7 @@ class SearchForm(BaseModel):
 class CustomFieldForm(BaseModel):
     id: uuid.UUID | None = None
     version: int | None = None
-    entity: Literal["person", "observation"] = "person"
+    scope: Literal["person", "observation", "medical"] = "person"  # set when the field is created, never changed
     label: str = Field(min_length=1, max_length=120)
     kind: FieldKind
     options: str | None = Field(default=None, max_length=3000, validate_default=True)

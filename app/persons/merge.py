@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 from app.access import Actor, get_or_404
 from app.admin.service import check_version
 from app.audit.service import record
+from app.crypto import Unreadable, reveal, seal
 from app.errors import Invalid
 from app.i18n import _
 from app.models import (
@@ -26,7 +27,7 @@ from app.models import (
     utcnow,
 )
 from app.persons import fields, timeline
-from app.persons.service import FIELD_LABELS, _change, age_of, person_teams, set_names, shown
+from app.persons.service import FIELD_LABELS, SEALED_FIELDS, _change, age_of, person_teams, set_names, shown
 
 # Fields compared one by one; other aliases and teams are always united, dates of first contact take the earliest.
 CHOSEN = [
@@ -91,14 +92,19 @@ def pair(session: Session, actor: Actor, person: Person, other_id: object) -> Pe
     return other
 
 
+def _value(session: Session, actor: Actor, person: Person, name: str):
+    return reveal(session, person, name, actor) if name in SEALED_FIELDS else getattr(person, name)
+
+
 def compare(session: Session, actor: Actor, left: Person, right: Person) -> list[Line]:
     actor.require("persons.merge")
     lines = []
     for name in CHOSEN:
-        lv, rv = getattr(left, name), getattr(right, name)
+        lv, rv = _value(session, actor, left, name), _value(session, actor, right, name)
         if name == "alert":
-            lv = f"{_display(name, lv)}{' · ' + left.alert_reason if left.alert and left.alert_reason else ''}"
-            rv = f"{_display(name, rv)}{' · ' + right.alert_reason if right.alert and right.alert_reason else ''}"
+            lr, rr = _value(session, actor, left, "alert_reason"), _value(session, actor, right, "alert_reason")
+            lv = f"{_display(name, lv)}{' · ' + lr if left.alert and lr else ''}"
+            rv = f"{_display(name, rv)}{' · ' + rr if right.alert and rr else ''}"
         else:
             lv, rv = _display(name, lv), _display(name, rv)
         lines.append(Line(name, _(FIELD_LABELS[name]), lv, rv))
@@ -142,15 +148,16 @@ def merge(
     taken: dict[str, str] = {}
     for name in CHOSEN:
         if choices.get(name) == "right":
-            old = getattr(survivor, name)
-            new = getattr(merged, name)
-            if name == "alert":
-                _record_change(
-                    session, actor, survivor, "alert_reason", survivor.alert_reason, merged.alert_reason, now
-                )
-                survivor.alert_reason = merged.alert_reason
-            _record_change(session, actor, survivor, name, old, new, now)
-            setattr(survivor, name, new)
+            names = [name, "alert_reason"] if name == "alert" else [name]
+            for field in names:
+                old, new = _value(session, actor, survivor, field), _value(session, actor, merged, field)
+                if isinstance(new, Unreadable):
+                    continue  # a damaged text is not copied over a readable one
+                _record_change(session, actor, survivor, field, None if isinstance(old, Unreadable) else old, new, now)
+                if field in SEALED_FIELDS:  # a ciphertext is bound to its record: decrypted, then sealed anew
+                    seal(session, survivor, field, new)
+                else:
+                    setattr(survivor, field, new)
             taken[name] = "right"
     custom = dict(survivor.custom)
     for key, value in merged.custom.items():
@@ -200,6 +207,15 @@ def merge(
         entity_type="person",
         entity_id=survivor.id,
         details={"merged_id": str(merged.id)},
+    )
+    # Also under the merged record, so that the audit filtered by its (old) code shows where it went.
+    record(
+        session,
+        actor,
+        "person.merged_into",
+        entity_type="person",
+        entity_id=merged.id,
+        details={"survivor_id": str(survivor.id)},
     )
     return entry
 

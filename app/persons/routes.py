@@ -1,9 +1,9 @@
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import segno
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from markupsafe import Markup
 
 from app.access import Actor
@@ -14,6 +14,7 @@ from app.i18n import _
 from app.persons import documents, fields, merge, search, service, timeline
 from app.persons.codes import clean_code, display_code
 from app.persons.forms import DeleteForm, ExitForm, LinkForm, NoteForm, PersonForm, PlaceForm, SearchForm
+from app.privacy.service import GRACE_DAYS, recent_reads
 from app.web import env, parse_form, redirect, render, validate_form
 
 router = APIRouter(prefix="/persons")
@@ -171,7 +172,12 @@ def person_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session
     person = service.resolve(session, actor, person_id)
     if person.id != person_id:
         return redirect(request, f"/persons/{person.id}")
-    ctx = {"entries": timeline.timeline(session, actor, person.id), "note": {"id": uuid.uuid4()}, "errors": {}}
+    ctx = {
+        "entries": timeline.timeline(session, actor, person.id),
+        "sections": timeline.summary_sections(session, actor, person.id),
+        "note": {"id": uuid.uuid4()},
+        "errors": {},
+    }
     return _person_page(request, session, actor, person, "persons/detail.html", ctx)
 
 
@@ -181,7 +187,12 @@ async def add_note(request: Request, person_id: uuid.UUID, actor: ActorDep, sess
     actor.require("notes.write")
     form = await parse_form(request, NoteForm)
     if not form.ok:
-        ctx = {"entries": timeline.timeline(session, actor, person.id), "note": form.values, "errors": form.errors}
+        ctx = {
+            "entries": timeline.timeline(session, actor, person.id),
+            "sections": timeline.summary_sections(session, actor, person.id),
+            "note": form.values,
+            "errors": form.errors,
+        }
         return _person_page(request, session, actor, person, "persons/detail.html", ctx, status=422)
     assert form.data is not None
     service.add_note(session, actor, person, form.data)
@@ -203,6 +214,7 @@ def details(request: Request, person_id: uuid.UUID, actor: ActorDep, session: Se
     actor.require("persons.read")
     ctx = {
         "changes": service.changes(session, actor, person) if actor.can("persons.history") else [],
+        "reads": recent_reads(session, actor, person) if actor.can("persons.access_log") else [],
         "reasons": fields.exit_reasons(session, actor),
         "teams": list_teams(session, actor),
         "exit_values": {"left_on": service.utcnow().date().isoformat()},
@@ -236,6 +248,7 @@ async def leave(request: Request, person_id: uuid.UUID, actor: ActorDep, session
             errors = exc.errors
     ctx = {
         "changes": service.changes(session, actor, person) if actor.can("persons.history") else [],
+        "reads": recent_reads(session, actor, person) if actor.can("persons.access_log") else [],
         "reasons": fields.exit_reasons(session, actor),
         "teams": list_teams(session, actor),
         "exit_values": form.values,
@@ -357,13 +370,20 @@ async def add_document(request: Request, person_id: uuid.UUID, actor: ActorDep, 
 def document_file(request: Request, person_id: uuid.UUID, document_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.resolve(session, actor, person_id)
     doc = documents.get_document(session, actor, person, document_id)
-    inline = doc.content_type in documents.INLINE_TYPES
-    return FileResponse(
-        documents.path_of(doc),
+    try:
+        name, content = documents.open_document(session, actor, doc)
+    except documents.UnreadableFile as exc:  # answered, not raised: the audit event must be committed
+        return render(request, "error.html", {"message": exc.message, "status": 422}, status=422)
+    disposition = "inline" if doc.content_type in documents.INLINE_TYPES else "attachment"
+    return StreamingResponse(
+        content,
         media_type=doc.content_type,
-        filename=doc.name,
-        content_disposition_type="inline" if inline else "attachment",
-        headers={"Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox", "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=utf-8''{quote(name)}",
+            "Content-Length": str(doc.size),
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -431,7 +451,8 @@ def _int_or_none(value) -> int | None:
 def delete_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.resolve(session, actor, person_id)
     actor.require("persons.delete")
-    return _person_page(request, session, actor, person, "persons/delete.html", {"values": {}, "errors": {}})
+    ctx = {"values": {}, "errors": {}, "grace_days": GRACE_DAYS}
+    return _person_page(request, session, actor, person, "persons/delete.html", ctx)
 
 
 @router.post("/{person_id}/delete")
@@ -440,7 +461,7 @@ async def delete_person(request: Request, person_id: uuid.UUID, actor: ActorDep,
     actor.require("persons.delete")
     form = await parse_form(request, DeleteForm)
     if not form.ok:
-        ctx = {"values": form.values, "errors": form.errors}
+        ctx = {"values": form.values, "errors": form.errors, "grace_days": GRACE_DAYS}
         return _person_page(request, session, actor, person, "persons/delete.html", ctx, status=422)
     assert form.data is not None
     service.delete_person(session, actor, person, form.data.reason)

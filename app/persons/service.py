@@ -12,6 +12,7 @@ from sqlmodel import Session, col, delete, or_, select
 from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
+from app.crypto import Unreadable, encrypted_column, reveal, seal
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import _, lazy
 from app.models import (
@@ -50,6 +51,13 @@ FIELD_LABELS = {
     "teams": lazy("Teams"),
 }
 PLAIN_FIELDS = [k for k in FIELD_LABELS if k != "teams"]
+# Free texts of a person, encrypted at rest (app/crypto.py). Aliases and the code stay in clear: search needs them.
+SEALED_FIELDS = ("phone", "alert_reason", "description", "delete_reason")
+for _name in SEALED_FIELDS:
+    encrypted_column(Person, _name)
+encrypted_column(PersonNote, "body")
+encrypted_column(PersonChange, "old")
+encrypted_column(PersonChange, "new")
 
 
 def can_read(actor: Actor) -> bool:
@@ -89,6 +97,7 @@ class FullView:
     presence: str | None
     exits: list[tuple[PersonExit, str, str | None]]  # open exits: (exit, reason label, team name or None)
     custom: list[tuple[str, str]]  # (label, displayed value) of every field that has a value
+    texts: dict[str, str | None]  # the decrypted free texts: phone, alert_reason, description
     basic: bool = False
 
     @property
@@ -127,6 +136,11 @@ def get_for_write(session: Session, actor: Actor, person_id: object) -> Person:
     return person
 
 
+def texts(session: Session, actor: Actor, person: Person) -> dict[str, str | None]:
+    """The person's encrypted free texts, decrypted (Unreadable when damaged)."""
+    return {name: reveal(session, person, name, actor) for name in ("phone", "alert_reason", "description")}
+
+
 def age_of(person: Person) -> int | None:
     return utcnow().year - person.birth_year if person.birth_year else None
 
@@ -152,6 +166,7 @@ def view(session: Session, actor: Actor, person: Person) -> BasicView | FullView
         presence=presence,
         exits=open_exits(session, actor, person),
         custom=custom,
+        texts=texts(session, actor, person),
     )
 
 
@@ -269,18 +284,12 @@ def _set_teams(session: Session, person: Person, team_ids: list[uuid.UUID]) -> N
 
 
 def _change(session: Session, actor: Actor, person: Person, kind: str, name=None, old=None, new=None, at=None):
-    session.add(
-        PersonChange(
-            org_id=person.org_id,
-            person_id=person.id,
-            user_id=actor.user_id,
-            at=at or utcnow(),
-            kind=kind,
-            field=name,
-            old=old,
-            new=new,
-        )
+    row = PersonChange(
+        org_id=person.org_id, person_id=person.id, user_id=actor.user_id, at=at or utcnow(), kind=kind, field=name
     )
+    seal(session, row, "old", old)
+    seal(session, row, "new", new)
+    session.add(row)
 
 
 def create_person(
@@ -296,6 +305,7 @@ def create_person(
     team_ids = _check_teams(session, actor, form.team_ids)
     custom, _shown = _custom_values(session, actor, None, custom_raw or {})
     now = utcnow()
+    values = _values(form)
     person = Person(
         id=form.id or uuid.uuid4(),
         org_id=actor.org_id,  # type: ignore[arg-type]
@@ -304,8 +314,11 @@ def create_person(
         created_by=actor.user_id,
         last_contact_at=now,
         last_contact_by=actor.user_id,
-        **_values(form),
+        **{k: v for k, v in values.items() if k not in SEALED_FIELDS},
     )
+    for name in SEALED_FIELDS:
+        if name in values:
+            seal(session, person, name, values[name])
     session.add(person)
     session.flush()
     _set_teams(session, person, team_ids)
@@ -327,11 +340,18 @@ def update_person(
     custom, shown_fields = _custom_values(session, actor, person, custom_raw or {})
     now = utcnow()
     changed = []
+    clear = texts(session, actor, person)
     for name, value in _values(form).items():
-        old = getattr(person, name)
+        old = clear[name] if name in clear else getattr(person, name)
+        if isinstance(old, Unreadable) and not value:
+            continue  # a damaged text is kept as it is until something new is typed in its place
         if shown(old) != shown(value):
-            _change(session, actor, person, "updated", name, shown(old), shown(value), at=now)
-            setattr(person, name, value)
+            before = None if isinstance(old, Unreadable) else shown(old)
+            _change(session, actor, person, "updated", name, before, shown(value), at=now)
+            if name in SEALED_FIELDS:
+                seal(session, person, name, value)
+            else:
+                setattr(person, name, value)
             changed.append(name)
     old_teams = [t.id for t in person_teams(session, person.id)]
     if sorted(old_teams) != team_ids:
@@ -377,7 +397,9 @@ def form_values(session: Session, actor: Actor, person: Person | None) -> dict[s
     if person is None:
         today = utcnow().astimezone(TZ).date().isoformat()
         return {"id": uuid.uuid4(), "team_ids": [actor.team_id] if actor.team_id else [], "first_met_on": today}
-    values: dict[str, Any] = person.model_dump()
+    values: dict[str, Any] = person.model_dump(exclude=set(SEALED_FIELDS))
+    for name, text in texts(session, actor, person).items():
+        values[name] = "" if isinstance(text, Unreadable) else text
     values["other_aliases"] = "\n".join(person.other_aliases)
     values["languages"] = ", ".join(person.languages)
     values["team_ids"] = [t.id for t in person_teams(session, person.id)]
@@ -417,7 +439,13 @@ def changes(session: Session, actor: Actor, person: Person, limit: int = 100) ->
     names = user_names(session, {r.user_id for r in rows})
     labels = {f"cf:{f.id}": f.label for f in fields.list_fields(session, actor, include_archived=True)}
     return [
-        Change(r.at, names.get(r.user_id) if r.user_id else None, field_label(r.field, labels), r.old, r.new)
+        Change(
+            r.at,
+            names.get(r.user_id) if r.user_id else None,
+            field_label(r.field, labels),
+            reveal(session, r, "old", actor),
+            reveal(session, r, "new", actor),
+        )
         for r in rows
     ]
 
@@ -458,7 +486,7 @@ def _history_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> li
                     "left": _("Left the active list"),
                     "returned": _("Back on the active list"),
                 }.get(kind, kind)
-                entries.append(timeline.TimelineEntry(at, kind, title, body=r.new, by=by))
+                entries.append(timeline.TimelineEntry(at, kind, title, body=reveal(session, r, "new", actor), by=by))
     return entries
 
 
@@ -475,11 +503,11 @@ def add_note(session: Session, actor: Actor, person: Person, form: NoteForm) -> 
         id=form.id or uuid.uuid4(),
         org_id=person.org_id,
         person_id=person.id,
-        body=form.body,
         urgent=form.urgent,
         team_id=actor.team_id,
         author_id=actor.user_id,
     )
+    seal(session, note, "body", form.body)
     session.add(note)
     session.flush()
     record(session, actor, "note.created", entity_type="person", entity_id=person.id, details={"urgent": form.urgent})
@@ -517,7 +545,7 @@ def _note_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> list[
             n.created_at,
             "note",
             _("Urgent note") if n.urgent and not n.handled_at else _("Note"),
-            body=n.body,
+            body=reveal(session, n, "body", actor),
             by=names.get(n.author_id) if n.author_id else None,
             urgent=n.urgent and n.handled_at is None,
             url=f"/persons/{person_id}/notes/{n.id}/handled" if n.urgent and not n.handled_at else None,
@@ -529,6 +557,7 @@ def _note_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> list[
 @dataclass
 class UrgentNote:
     note: PersonNote
+    body: str | None
     alias: str
     author: str | None
 
@@ -551,7 +580,15 @@ def urgent_notes(session: Session, actor: Actor, team_id: uuid.UUID | None, limi
         p.id: p.alias for p in session.exec(select(Person).where(col(Person.id).in_({n.person_id for n in rows})))
     }
     names = user_names(session, {n.author_id for n in rows})
-    return [UrgentNote(n, persons.get(n.person_id, ""), names.get(n.author_id) if n.author_id else None) for n in rows]
+    return [
+        UrgentNote(
+            n,
+            reveal(session, n, "body", actor),
+            persons.get(n.person_id, ""),
+            names.get(n.author_id) if n.author_id else None,
+        )
+        for n in rows
+    ]
 
 
 # ---------------------------------------------------------------- active list
@@ -705,13 +742,14 @@ def remove_place(session: Session, actor: Actor, person: Person, place_id: objec
 
 # ---------------------------------------------------------------- delete
 def delete_person(session: Session, actor: Actor, person: Person, reason: str) -> None:
-    """Admin only: the record leaves every list at once (it is purged after the retention period, later)."""
+    """Admin only: the record leaves every list at once; the daily purge erases it for good after the grace period
+    (app/privacy/service.py GRACE_DAYS)."""
     actor.require("persons.delete")
     if not reason.strip():
         raise Invalid(_("Say why this record is deleted."))
     person.deleted_at = utcnow()
     person.deleted_by = actor.user_id
-    person.delete_reason = reason.strip()
+    seal(session, person, "delete_reason", reason.strip())
     set_names(session, person)
     session.flush()
     # The reason may name the person: it stays on the record, not in the audit log.

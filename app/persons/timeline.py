@@ -7,13 +7,16 @@
   registered).
 * Presence: `register_presence(fn)` returns a short status ("checked in at Rosa since 14:02") or None; it is
   the one thing besides alias, code and alert that the reception role sees.
+* Summary sections: `register_summary(name, permission)` on `fn(session, actor, person_id) -> SummarySection |
+  None`: a short block on the person's main page (open needs, referrals in progress, the current stay...).
 * Merge: `register_person_column(Model, "person_id")` (or `register_merge_step(fn)` for rows needing care)
-  so a merge moves every linked row to the survivor.
+  so a merge moves every linked row to the survivor. The same list tells the right to erasure and the retention
+  purge (app/privacy/service.py) which rows hold a person.
 """
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, update
@@ -45,13 +48,56 @@ def register_timeline(name: str, permission: str | None = None) -> Callable[[Tim
     return deco
 
 
-def timeline(session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200) -> list[TimelineEntry]:
+def timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200, exclude: tuple[str, ...] = ()
+) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
-    for _name, permission, fn in _TIMELINE:
+    for name, permission, fn in _TIMELINE:
+        if name in exclude:
+            continue
         if permission is None or actor.can(permission):
             entries.extend(fn(session, actor, person_id))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+@dataclass
+class SummaryItem:
+    text: str
+    url: str | None = None
+    meta: str | None = None  # a second, muted line
+    urgent: bool = False
+
+
+@dataclass
+class SummarySection:
+    name: str  # a short identifier, used as a CSS hook
+    title: str  # translated
+    items: list[SummaryItem] = field(default_factory=list)
+    empty: str | None = None  # shown when there is no item
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (translated label, url)
+
+
+SummaryProvider = Callable[[Session, Actor, uuid.UUID], SummarySection | None]
+_SUMMARY: list[tuple[str, str | None, SummaryProvider]] = []
+
+
+def register_summary(name: str, permission: str | None = None) -> Callable[[SummaryProvider], SummaryProvider]:
+    def deco(fn: SummaryProvider) -> SummaryProvider:
+        _SUMMARY[:] = [t for t in _SUMMARY if t[0] != name] + [(name, permission, fn)]
+        return fn
+
+    return deco
+
+
+def summary_sections(session: Session, actor: Actor, person_id: uuid.UUID) -> list[SummarySection]:
+    sections = []
+    for _name, permission, fn in _SUMMARY:
+        if permission is None or actor.can(permission):
+            section = fn(session, actor, person_id)
+            if section is not None:
+                sections.append(section)
+    return sections
 
 
 Counter = Callable[[Session, Actor, uuid.UUID], int]
@@ -92,8 +138,19 @@ def register_merge_step(fn: MergeStep) -> MergeStep:
     return fn
 
 
+_PERSON_COLUMNS: list[tuple[type, str]] = []
+
+
+def person_columns() -> list[tuple[type, str]]:
+    """Every (model, column) registered as pointing at a person."""
+    return list(_PERSON_COLUMNS)
+
+
 def register_person_column(model: type, column: str = "person_id") -> None:
-    """Rows of `model` whose `column` points at a person follow that person into a merge."""
+    """Rows of `model` whose `column` points at a person follow that person into a merge (and are erased with
+    them)."""
+    if (model, column) not in _PERSON_COLUMNS:
+        _PERSON_COLUMNS.append((model, column))
 
     def step(session: Session, survivor_id: uuid.UUID, merged_id: uuid.UUID) -> None:
         values: dict = {column: survivor_id}

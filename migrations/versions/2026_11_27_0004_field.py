@@ -1,10 +1,10 @@
 """field work: territories and places, materials and services catalogues, rounds and their members, encounters
-(persons, materials, services), anonymous contacts, check-ins and day closures, observations, daily reports; custom
-fields get the entity they apply to (persons or observations)
+(persons, materials, services), anonymous contacts, check-ins and day closures, observations, daily reports. Observation custom fields are custom_fields rows of scope "observation" (the scope
+column comes with 0006).
 
 Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-27 03:37:22.578532
+Revises: 0005
+Create Date: 2026-11-27 03:04:52.939693
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0004"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -455,15 +455,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_observation_materials_material_id"), ["material_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_observation_materials_org_id"), ["org_id"], unique=False)
 
-    with op.batch_alter_table("custom_fields", schema=None) as batch_op:
-        # Every existing custom field is a person field.
-        batch_op.add_column(sa.Column("entity", sa.String(length=16), server_default="person", nullable=False))
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("custom_fields", schema=None) as batch_op:
-        batch_op.drop_column("entity")
-
     with op.batch_alter_table("observation_materials", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_observation_materials_org_id"))
         batch_op.drop_index(batch_op.f("ix_observation_materials_material_id"))

@@ -1,5 +1,5 @@
 """Observations of a territory: counts by gender, atmosphere, police, material found or collected, incidents,
-and the organisation's custom observation fields (the person fields machinery, entity "observation")."""
+and the organisation's custom observation fields (the person fields machinery, scope "observation")."""
 
 import uuid
 
@@ -24,10 +24,10 @@ def obs_form(**kw) -> ObservationForm:
 def test_an_observation_keeps_counts_material_and_custom_fields(db, org, team, actor):
     place = make_field_place(db, org, make_territory(db, org, "Jardin d'Éole"), "Terrain de sport")
     syringes = make_material(db, org, "Syringes")
-    tents = make_custom_field(db, org, label="Tents", kind="number", entity="observation")
+    tents = make_custom_field(db, org, label="Tents", kind="number", scope="observation")
     person_field = make_custom_field(db, org, label="Dog", kind="text")  # a person field: not on observations
     assert [f.id for f in observations.custom_fields(db, actor)] == [tents.id]
-    assert person_field.id not in [f.id for f in fields.form_fields(db, actor, entity="observation")]
+    assert person_field.id not in [f.id for f in fields.form_fields(db, actor, scope="observation")]
     f = obs_form(where=f"p:{place.id}", women="3", men="12", others="1", atmosphere="tense", police="operation")
     raw = {f"found_{syringes.id}": "14", f"collected_{syringes.id}": "9"}
     obs = observations.record_observation(db, actor, f, raw, {f"cf_{tents.id}": ["6"]})
@@ -44,7 +44,7 @@ def test_bad_observations_are_refused_field_by_field(db, org, actor):
     territory = make_territory(db, org)
     syringes = make_material(db, org, "Syringes")
     required = make_custom_field(
-        db, org, label="Weather", kind="choice", options=["dry", "rain"], required=True, entity="observation"
+        db, org, label="Weather", kind="choice", options=["dry", "rain"], required=True, scope="observation"
     )
     with pytest.raises(FieldErrors) as exc:
         observations.record_observation(

@@ -220,7 +220,7 @@ def test_territories_are_managed_by_coordinators_and_read_by_workers(client, db,
 def test_observation_custom_fields_are_configured_with_the_person_fields(client, db, org, team, worker):
     admin = make_user(db, org, role="admin", teams=[team])
     _as(client, db, admin, team)
-    data = {"id": str(uuid.uuid4()), "entity": "observation", "label": "Tents seen", "kind": "number"}
+    data = {"id": str(uuid.uuid4()), "scope": "observation", "label": "Tents seen", "kind": "number"}
     assert client.post("/admin/person-fields", data=data, follow_redirects=False).status_code == 303
     assert "Territory observations" in client.get("/admin/person-fields").text
     _as(client, db, worker, team)

@@ -1,10 +1,14 @@
-"""Documents: stored outside the database, typed by their content, size-limited, streamed only to users who may
-see the person."""
+"""Documents: stored encrypted outside the database, typed by their content, size-limited, streamed only to users
+who may see the person."""
 
 import io
+from pathlib import Path
+
+from sqlmodel import select
 
 from app.config import get_settings
-from app.models import PersonDocument
+from app.crypto import unseal
+from app.models import AuditEvent, PersonDocument
 from tests.factories import make_document, make_org, make_person, make_user, sign_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
@@ -21,20 +25,38 @@ def _upload(client, person, content, name="photo.png", folder="", **extra):
     )
 
 
-def test_a_photo_is_stored_outside_the_database_listed_and_streamed_back(client, db, org, team, worker):
+def test_a_photo_is_stored_encrypted_outside_the_database_listed_and_streamed_back(client, db, org, team, worker):
     person = make_person(db, org, "Fatou", teams=[team])
     sign_in(client, db, worker)
-    resp = _upload(client, person, JPEG, name="../../carte vitale.jpg", folder="Papiers")
+    photo = JPEG + b"carte vitale de Fatou" * 5000  # several 64 KiB chunks
+    resp = _upload(client, person, photo, name="../../carte vitale.jpg", folder="Papiers")
     assert resp.status_code == 303
-    doc = db.exec(PersonDocument.__table__.select()).first()  # type: ignore[attr-defined]
-    stored = get_settings().documents_dir
-    assert doc.storage_key.startswith(str(org.id)) and doc.name == "carte vitale.jpg" and doc.folder == "Papiers"
+    doc = db.exec(select(PersonDocument)).one()
+    assert doc.storage_key.startswith(str(org.id)) and doc.storage_key.endswith(".enc")
+    assert unseal(db, doc, "name") == "carte vitale.jpg" and unseal(db, doc, "folder") == "Papiers"
+    assert "carte" not in doc.name and "Papiers" not in (doc.folder or "")  # encrypted in the database
+    on_disk = (Path(get_settings().documents_dir) / doc.storage_key).read_bytes()
+    assert b"carte vitale" not in on_disk and JPEG[:4] not in on_disk[:64]  # and on disk
     page = client.get(f"/persons/{person.id}/documents")
     assert "carte vitale.jpg" in page.text and "Papiers" in page.text
     file = client.get(f"/persons/{person.id}/documents/{doc.id}")
-    assert file.status_code == 200 and file.content == JPEG and file.headers["content-type"] == "image/jpeg"
+    assert file.status_code == 200 and file.content == photo and file.headers["content-type"] == "image/jpeg"
     assert "sandbox" in file.headers["content-security-policy"]
-    assert (get_settings().documents_dir == stored) and not hasattr(doc, "data")
+    assert "carte%20vitale.jpg" in file.headers["content-disposition"]
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "document.opened")).one().user_id == worker.id
+
+
+def test_a_damaged_or_swapped_file_is_a_clear_message_and_audited(client, db, org, team, worker):
+    person = make_person(db, org, teams=[team])
+    first, second = make_document(db, org, person, b"%PDF-1.4 first"), make_document(db, org, person, b"%PDF-1.4 two")
+    root = Path(get_settings().documents_dir)
+    (root / first.storage_key).write_bytes((root / second.storage_key).read_bytes())  # another document's file
+    sign_in(client, db, worker)
+    resp = client.get(f"/persons/{person.id}/documents/{first.id}", headers={"Accept-Language": "en"})
+    assert resp.status_code == 422 and "This file cannot be read" in resp.text
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "crypto.unreadable")).one()
+    assert event.entity_id == str(first.id) and event.user_id == worker.id
+    assert client.get(f"/persons/{person.id}/documents/{second.id}").content == b"%PDF-1.4 two"
 
 
 def test_the_same_upload_sent_twice_is_kept_once(client, db, org, team, worker):

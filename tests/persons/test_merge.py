@@ -3,6 +3,7 @@
 import pytest
 from sqlmodel import select
 
+from app.crypto import unseal
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import PersonChange, PersonMerge, PersonNote, utcnow
 from app.persons import merge, search, service, timeline
@@ -42,10 +43,11 @@ def test_merge_moves_everything_to_the_survivor_and_keeps_both_histories(db, act
     choices = {"phone": "right", "birth_year": "right", "alias": "left"}
     entry = merge.merge(db, actor, keep, dup, choices, versions=(keep.version, dup.version))
 
-    assert keep.alias == "Mohamed" and keep.phone == "0611" and keep.birth_year == 1980 and keep.gender == "Homme"
+    assert keep.alias == "Mohamed" and unseal(db, keep, "phone") == "0611"  # decrypted, then sealed to the survivor
+    assert keep.birth_year == 1980 and keep.gender == "Homme"
     assert set(keep.other_aliases) == {"Mouhamad", "Momo"} and keep.custom == {str(field.id): "Rex"}
     assert {t.name for t in service.person_teams(db, keep.id)} == {team.name, other_team.name}
-    bodies = {n.body for n in db.exec(select(PersonNote).where(PersonNote.person_id == keep.id))}
+    bodies = {unseal(db, n, "body") for n in db.exec(select(PersonNote).where(PersonNote.person_id == keep.id))}
     assert bodies == {"note on the first record", "note on the second record"}
     assert [(link.other_alias, link.link.relation) for link in service.links(db, actor, keep)] == [("Karim", "cousin")]
     assert [pl.name for pl in service.places(db, actor, keep)] == ["Métro Jaurès"]
@@ -86,7 +88,7 @@ def test_reception_may_not_merge_and_stale_versions_are_refused(db, actor, org, 
     reception = actor_for(make_user(db, org, role="reception", teams=[team]), team)
     with pytest.raises(Forbidden):
         merge.pair(db, reception, a, b.id)
-    b.phone = "0700"
+    b.gender = "Femme"
     db.commit()
     with pytest.raises(Conflict):
         merge.merge(db, actor, a, b, {}, versions=(a.version, b.version - 1))

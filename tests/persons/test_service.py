@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from app.admin.service import FieldErrors
+from app.crypto import unseal
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import AuditEvent, PersonChange, PersonName, utcnow
 from app.persons import fields, search, service, timeline
@@ -50,7 +51,8 @@ def test_create_keeps_every_field_gives_a_code_and_records_the_creation(db, acto
     )
     assert p.alias == "Sékou" and p.other_aliases == ["Seikou", "SK"]  # the alias itself is not repeated
     assert p.birth_year == utcnow().year - 45 and p.languages == ["bambara", "français"]
-    assert p.alert and p.alert_reason == "Very thin" and p.first_met_on == date(2026, 1, 5)
+    assert p.alert and unseal(db, p, "alert_reason") == "Very thin" and p.first_met_on == date(2026, 1, 5)
+    assert unseal(db, p, "description") == "Red jacket" and "Red" not in (p.description or "")  # kept encrypted
     assert len(p.code) == 6 and p.last_contact_by == actor.user_id
     assert [t.id for t in service.person_teams(db, p.id)] == [team.id]
     assert db.exec(select(PersonChange).where(PersonChange.person_id == p.id)).one().kind == "created"
@@ -322,7 +324,7 @@ def test_delete_is_for_admins_leaves_every_list_and_is_audited(db, actor, org, t
         service.delete_person(db, actor, p, "duplicate")
     admin = actor_for(make_user(db, org, role="admin", teams=[team]), team)
     service.delete_person(db, admin, p, "Created by mistake")
-    assert p.deleted_at and p.delete_reason == "Created by mistake"
+    assert p.deleted_at and unseal(db, p, "delete_reason") == "Created by mistake"
     assert search.search(db, actor, SearchForm(q="christophe", status="all")).rows == []
     assert search.search(db, actor, SearchForm(status="all")).rows == []
     with pytest.raises(NotFound):

@@ -1,0 +1,149 @@
+"""The pathway on phones (360x740): a need created from a person's page and completed later from the team's list;
+a referral from Boréal's patrol to Horizon's rest area, refused without consent, sent with it, accepted there
+(seeing only what was consented), with the answer back at the patrol; a stay entered and exited."""
+
+import re
+from datetime import date
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import pick_team, sign_in
+
+
+def _person(page, alias: str, **fields: str) -> str:
+    page.goto("/persons/new")
+    page.fill("#f-alias", alias)
+    for name, value in fields.items():
+        page.fill(f"#f-{name}", value)
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator(".summary h1")).to_have_text(alias)
+    return page.url
+
+
+def _fits(locator) -> None:
+    box = locator.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, "fits the phone's width"
+
+
+def test_a_need_created_for_a_person_and_completed_later(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    person_url = _person(page, "Tiémoko")
+    needs = page.locator(".glance.needs")
+    expect(needs).to_contain_text("No open need.")
+    needs.get_by_role("link", name="+ Need").click()
+
+    page.locator("label.chip-check", has_text="Papiers d'identité").click()
+    page.fill("#f-description", "Refaire la carte d'identité perdue")
+    page.fill("#f-due_time", "10:30")
+    page.get_by_text("Urgent: show it on the team home").click()
+    _fits(page.locator("#chosen-persons"))
+    page.get_by_role("button", name="Create").click()
+
+    expect(page).to_have_url(person_url)
+    expect(needs).to_contain_text("Papiers d'identité")
+    expect(page.locator(".timeline")).to_contain_text("Need: Papiers d'identité")
+    expect(page.locator(".summary")).to_contain_text("Open needs")
+
+    # Later: the team's home shows it (urgent); it is done from the team's list of the day.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+    expect(page.locator(".urgent-needs")).to_contain_text("Tiémoko")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pathway").click()
+    expect(page.get_by_role("heading", name="Needs")).to_be_visible()
+    item = page.locator("#results .item.need", has_text="Tiémoko")
+    expect(item).to_contain_text("10:30")
+    item.get_by_role("button", name="Done").click()
+    expect(page.locator("#results .item.need", has_text="Tiémoko")).to_have_count(0)
+    page.get_by_role("link", name="Recently done").click()
+    expect(page.locator("#results")).to_contain_text("Tiémoko")
+
+    page.goto(person_url)
+    expect(needs).to_contain_text("No open need.")
+    expect(page.locator(".timeline")).to_contain_text("Need done: Papiers d'identité")
+
+
+def test_a_referral_to_another_organisations_rest_area_accepted_there(new_page):
+    patrol = new_page()
+    sign_in(patrol, "worker@boreal.demo")
+    pick_team(patrol, "Maraude Stalingrad")
+    person_url = _person(patrol, "Ablaye", languages="wolof, français", phone="06 99 88 77 66", nationality="Sénégal")
+    patrol.locator(".glance.referrals").get_by_role("link", name="+ Referral").click()
+    option = patrol.locator("#f-structure_id option", has_text="Espace de repos Rosa (Horizon)")
+    patrol.select_option("#f-structure_id", value=option.get_attribute("value"))
+    patrol.fill("#f-reason", "Ne dort plus, demande un lit de nuit.")
+    patrol.locator("label.chip-check", has_text="Languages").click()
+    patrol.get_by_role("button", name="Send now").click()
+    # No consent, nothing leaves: a clear message, and what was typed is still there.
+    expect(patrol.locator(".consent .err")).to_contain_text("without the person's consent")
+    expect(patrol.locator("#f-reason")).to_have_value("Ne dort plus, demande un lit de nuit.")
+    patrol.get_by_text("The person agrees to this referral").click()
+    patrol.fill("#f-consent_scope", "Cette orientation")
+    patrol.get_by_role("button", name="Send now").click()
+    expect(patrol.locator("h1")).to_contain_text("Espace de repos Rosa (Horizon)")
+    expect(patrol.locator(".chip.st-sent")).to_be_visible()
+    referral_url = patrol.url
+
+    # Horizon's rest area: the referral is in its inbox, with only the alias and the languages.
+    rest = new_page()
+    sign_in(rest, "coordinator@horizon.demo")
+    pick_team(rest, "Espace de repos Rosa")
+    rest.locator(".alert-card").click()
+    rest.locator("#results .item", has_text="Ablaye").click()
+    card = rest.locator(".card.incoming")
+    expect(card).to_contain_text("wolof, français")
+    expect(card).to_contain_text("Association Boréal · Maraude Stalingrad")
+    for hidden in ("06 99", "Sénégal", "lit de nuit"):  # not consented: not there at all
+        expect(rest.locator("main")).not_to_contain_text(hidden)
+    _fits(card)
+    rest.get_by_role("button", name="Accept").click()
+    expect(card.locator(".chip.st-accepted")).to_be_visible()
+    rest.get_by_role("button", name="Create a record for Ablaye").click()
+    rest.locator("main a.btn", has_text="Ablaye").click()
+    expect(rest.locator(".summary h1")).to_have_text("Ablaye")
+    expect(rest.locator(".summary")).not_to_contain_text("Sénégal")
+    expect(rest.locator(".timeline")).to_contain_text("Referral from Association Boréal · Maraude Stalingrad")
+    # Nothing else of Boréal opens: neither the person nor the referral.
+    for url in (person_url, referral_url):
+        rest.goto(url)
+        expect(rest.get_by_text("This page does not exist, or you may not see it.")).to_be_visible()
+
+    # Back at the patrol: the answer is there.
+    patrol.goto(referral_url)
+    expect(patrol.locator(".chip.st-accepted")).to_be_visible()
+    expect(patrol.locator(".steps-list")).to_contain_text("Association Horizon · Espace de repos Rosa")
+    patrol.goto(person_url)
+    expect(patrol.locator(".glance.referrals")).to_contain_text("Accepted")
+
+
+def test_a_stay_entered_and_exited(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    person_url = _person(page, "Ousseynou")
+    stays = page.locator(".glance.stays")
+    expect(stays).to_contain_text("Not accommodated.")
+    stays.get_by_role("link", name="+ Stay").click()
+    option = page.locator("#f-place option", has_text="Hébergement ASSORE")
+    page.select_option("#f-place", value=option.first.get_attribute("value"))
+    page.fill("#f-room", "R-5")
+    page.get_by_role("button", name="Record the entry").click()
+    expect(page).to_have_url(re.compile(r"/stays/[0-9a-f-]{36}$"))
+    expect(page.locator(".facts")).to_contain_text("R-5")
+    stay_url = page.url
+
+    page.goto(person_url)
+    expect(stays).to_contain_text("Hébergement ASSORE · R-5")
+    page.goto(stay_url)
+    # An exit before the entry is refused, and the typed reason is kept.
+    page.fill("#f-exited_on", "2020-01-01")
+    page.select_option("#f-exit_to", "housing")
+    page.fill("#f-exit_note", "Logement social")
+    page.get_by_role("button", name="Record the exit").click()
+    expect(page.locator("#exit .err")).to_contain_text("The exit cannot be before the entry")
+    expect(page.locator("#f-exit_note")).to_have_value("Logement social")
+    page.fill("#f-exited_on", date.today().isoformat())
+    page.get_by_role("button", name="Record the exit").click()
+    expect(page.locator(".chip.st-positive")).to_have_text("Positive exit")
+
+    page.goto(person_url)
+    expect(stays).to_contain_text("Not accommodated.")
+    expect(page.locator(".timeline")).to_contain_text(re.compile(r"Left Hébergement ASSORE · R-5: Housing"))

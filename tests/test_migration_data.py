@@ -1,0 +1,147 @@
+"""Revision 0006 encrypts in place what earlier revisions stored in clear (person notes and texts, the history of
+changes, document names and files), and its downgrade decrypts it back. Run on a database of its own."""
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from app import crypto
+from app.cli import alembic_config
+from app.config import get_settings
+from app.db import make_engine
+from tests.conftest import TEST_URL, _tmp
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+NOTE = "Dort sous le pont de la rue d'Aubervilliers"
+DESCRIPTION = "Veste rouge, chien noir"
+PDF = b"%PDF-1.4 ordonnance de Sekou"
+
+
+def _scratch_database() -> str:
+    if TEST_URL.startswith("postgresql"):
+        url = make_url(TEST_URL)
+        name = f"{url.database}_migration"
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return url.set(database=name).render_as_string(hide_password=False)
+    path = _tmp / f"migration-{uuid.uuid4().hex[:6]}.db"
+    return f"sqlite:///{path}"
+
+
+def _table(name: str, *columns: str) -> sa.TableClause:
+    types = {"id": sa.Uuid(), "org_id": sa.Uuid(), "person_id": sa.Uuid()}
+    return sa.table(name, *(sa.column(c, types.get(c)) for c in columns))
+
+
+def test_upgrade_encrypts_what_was_stored_in_clear_and_downgrade_restores_it():
+    url = _scratch_database()
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0003")
+    engine = make_engine(url)
+    org, person, note, change, doc = (uuid.uuid4() for _ in range(5))
+    file = Path(get_settings().documents_dir) / f"{org}/{doc.hex}.pdf"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(PDF)
+    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(_table("organisations", "id", "name", "version", "created_at", "updated_at")).values(
+                id=org, name="Boréal", **stamps
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO persons (id, org_id, alias, other_aliases, code, languages, alert, custom, active, "
+                "last_contact_at, version, created_at, updated_at, description, phone) VALUES (:id, :org, 'Sékou', "
+                "'[]', 'ABC346', '[]', false, '{}', true, :now, 1, :now, :now, :description, '0612')"
+            ).bindparams(sa.bindparam("id", type_=sa.Uuid()), sa.bindparam("org", type_=sa.Uuid())),
+            {"id": person, "org": org, "now": NOW, "description": DESCRIPTION},
+        )
+        conn.execute(
+            sa.insert(
+                _table(
+                    "person_notes", "id", "org_id", "person_id", "body", "urgent", "version", "created_at", "updated_at"
+                )
+            ).values(id=note, org_id=org, person_id=person, body=NOTE, urgent=False, **stamps)
+        )
+        conn.execute(
+            sa.insert(
+                _table("person_changes", "id", "org_id", "person_id", "at", "kind", "field", "old", "new")
+            ).values(
+                id=change,
+                org_id=org,
+                person_id=person,
+                at=NOW,
+                kind="updated",
+                field="description",
+                old=None,
+                new=DESCRIPTION,
+            )
+        )
+        conn.execute(
+            sa.insert(
+                _table(
+                    "person_documents",
+                    "id",
+                    "org_id",
+                    "person_id",
+                    "name",
+                    "folder",
+                    "content_type",
+                    "size",
+                    "storage_key",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                )
+            ).values(
+                id=doc,
+                org_id=org,
+                person_id=person,
+                name="ordonnance.pdf",
+                folder="Santé",
+                content_type="application/pdf",
+                size=len(PDF),
+                storage_key=f"{org}/{doc.hex}.pdf",
+                **stamps,
+            )
+        )
+
+    def stored() -> dict[str, str]:
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT description, phone FROM persons")).one()
+            return {
+                "description": row.description,
+                "phone": row.phone,
+                "note": conn.execute(sa.text("SELECT body FROM person_notes")).scalar_one(),
+                "new": conn.execute(sa.text("SELECT new FROM person_changes")).scalar_one(),
+                "name": conn.execute(sa.text("SELECT name FROM person_documents")).scalar_one(),
+            }
+
+    command.upgrade(cfg, "0006")
+    sealed = stored()
+    assert all(v.startswith(crypto.PREFIX) for v in sealed.values()), sealed
+    assert file.read_bytes().startswith(crypto.FILE_MAGIC) and b"Sekou" not in file.read_bytes()
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        assert crypto.decrypt(session, org, sealed["note"], f"person_notes.body:{note}") == NOTE
+        assert crypto.decrypt(session, org, sealed["description"], f"persons.description:{person}") == DESCRIPTION
+
+    command.downgrade(cfg, "0003")
+    assert stored() == {
+        "description": DESCRIPTION,
+        "phone": "0612",
+        "note": NOTE,
+        "new": DESCRIPTION,
+        "name": "ordonnance.pdf",
+    }
+    assert file.read_bytes() == PDF
+    engine.dispose()
