@@ -180,7 +180,7 @@ class RoundView:
     territory: str | None
     members: list[str]
     encounters: int = 0
-    persons: int = 0
+    persons: int | None = 0  # None: not counted (lists)
     anonymous: int = 0
 
     @property
@@ -188,7 +188,7 @@ class RoundView:
         return self.round.id
 
 
-def views(session: Session, actor: Actor, rounds: list[Round]) -> list[RoundView]:
+def views(session: Session, actor: Actor, rounds: list[Round], *, with_persons: bool = True) -> list[RoundView]:
     """Rounds with their territory, members and counts, in a fixed number of queries whatever their number."""
     ids = [r.id for r in rounds]
     if not ids:
@@ -203,18 +203,21 @@ def views(session: Session, actor: Actor, rounds: list[Round]) -> list[RoundView
     members: dict[uuid.UUID, list[str]] = {}
     for round_id, name in member_rows:
         members.setdefault(round_id, []).append(name)
-    live = (Encounter.org_id == actor.org_id, col(Encounter.deleted_at).is_(None), col(Encounter.round_id).in_(ids))
+    # The round ids come from a scoped query: counting by round id alone reads ix_encounters_round only.
+    live = (col(Encounter.round_id).in_(ids), col(Encounter.deleted_at).is_(None))
     encounters = dict(
         session.exec(select(Encounter.round_id, func.count()).where(*live).group_by(Encounter.round_id)).all()  # type: ignore[call-overload]
     )
-    persons = dict(
-        session.exec(
-            select(Encounter.round_id, func.count(func.distinct(EncounterPerson.person_id)))
-            .join(EncounterPerson, col(EncounterPerson.encounter_id) == col(Encounter.id))
-            .where(*live)
-            .group_by(Encounter.round_id)
-        ).all()  # type: ignore[call-overload]
-    )
+    persons: dict[uuid.UUID, int] = {}
+    if with_persons:  # distinct persons: one join per encounter, so for a few rounds only (not for the list)
+        persons = dict(
+            session.exec(
+                select(Encounter.round_id, func.count(func.distinct(EncounterPerson.person_id)))
+                .join(EncounterPerson, col(EncounterPerson.encounter_id) == col(Encounter.id))
+                .where(*live)
+                .group_by(Encounter.round_id)
+            ).all()  # type: ignore[call-overload]
+        )
     anonymous = dict(
         session.exec(
             select(AnonymousContact.round_id, func.sum(AnonymousContact.people))
@@ -232,7 +235,7 @@ def views(session: Session, actor: Actor, rounds: list[Round]) -> list[RoundView
             territories.get(r.territory_id) if r.territory_id else None,
             members.get(r.id, []),
             encounters.get(r.id, 0),
-            persons.get(r.id, 0),
+            persons.get(r.id) if with_persons else None,
             int(anonymous.get(r.id) or 0),
         )
         for r in rounds
@@ -250,7 +253,7 @@ def recent(session: Session, actor: Actor, team_id: uuid.UUID, page: int = 1) ->
             .limit(PAGE_SIZE + 1)
         )
     )
-    return views(session, actor, rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+    return views(session, actor, rows[:PAGE_SIZE], with_persons=False), len(rows) > PAGE_SIZE
 
 
 @dataclass

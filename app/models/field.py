@@ -91,10 +91,14 @@ class Encounter(OrgRecord, table=True):
     written only by roles with the health permissions (filtered in app/field/encounters.py)."""
 
     __tablename__ = "encounters"
-    __table_args__ = (Index("ix_encounters_org_team_at", "org_id", "team_id", "at"),)
+    __table_args__ = (
+        Index("ix_encounters_org_team_at", "org_id", "team_id", "at"),
+        # A round's counts (encounters, distinct persons) read this index only, at any volume.
+        Index("ix_encounters_round", "round_id", "deleted_at", "id"),
+    )
 
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
-    round_id: uuid.UUID | None = Field(default=None, foreign_key="rounds.id", index=True)
+    round_id: uuid.UUID | None = Field(default=None, foreign_key="rounds.id")
     at: datetime = ts_field()
     territory_id: uuid.UUID | None = Field(default=None, foreign_key="territories.id", index=True)
     place_id: uuid.UUID | None = Field(default=None, foreign_key="places.id", index=True)

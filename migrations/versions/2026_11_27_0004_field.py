@@ -274,7 +274,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_encounters_org_id"), ["org_id"], unique=False)
         batch_op.create_index("ix_encounters_org_team_at", ["org_id", "team_id", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_encounters_place_id"), ["place_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_encounters_round_id"), ["round_id"], unique=False)
+        batch_op.create_index("ix_encounters_round", ["round_id", "deleted_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_encounters_team_id"), ["team_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_encounters_territory_id"), ["territory_id"], unique=False)
 
@@ -504,7 +504,7 @@ def downgrade() -> None:
     with op.batch_alter_table("encounters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_encounters_territory_id"))
         batch_op.drop_index(batch_op.f("ix_encounters_team_id"))
-        batch_op.drop_index(batch_op.f("ix_encounters_round_id"))
+        batch_op.drop_index("ix_encounters_round")
         batch_op.drop_index(batch_op.f("ix_encounters_place_id"))
         batch_op.drop_index("ix_encounters_org_team_at")
         batch_op.drop_index(batch_op.f("ix_encounters_org_id"))

@@ -58,14 +58,22 @@ def test_a_round_with_three_encounters_one_of_them_a_new_person(page):
     page.get_by_role("button", name="Start the round").click()
     expect(page.locator(".rounds-now .round-running")).to_contain_text("Stalingrad")
 
-    # 1: a person met recently by the team, with two crack kits and listening.
+    # 1: a person met recently by the team, with two crack kits, listening, and the phone's position.
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 48.88421, "longitude": 2.36987, "accuracy": 12})
     page.locator("#meet .chips").get_by_role("link", name="Mohamed").click()
     expect(page.locator("#picked")).to_contain_text("Mohamed")
     expect(page.locator(".round-chip")).to_contain_text("Stalingrad")
     kit = qty(page, 0, 2)
     page.locator(".check.pill").nth(1).click()
+    page.get_by_role("button", name="Add my position").click()
+    expect(page.locator("#geo-status")).to_have_text("Position added (within 12 m).")
     page.get_by_role("button", name="Save the encounter").click()
     saved(page)
+    page.locator(".today .encounters .item", has_text="Mohamed").get_by_role("link").first.click()
+    expect(page.locator(".facts")).to_contain_text("48.88421, 2.36987 (± 12 m)")
+    expect(page.locator(".facts")).to_contain_text(f"2 × {kit}")
+    page.goto("/")
 
     # 2: two persons in one encounter, found by a few letters each.
     page.get_by_role("link", name="Encounter with several persons or a new one").click()
