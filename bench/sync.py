@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench-sync.db")
+os.environ.setdefault("MASTER_KEY", "YmVuY2gtc3luYy1tYXN0ZXIta2V5LTMyLWJ5dGVzISE")  # a bench-only key
 URL = os.environ["DATABASE_URL"]
 
 from alembic import command  # noqa: E402

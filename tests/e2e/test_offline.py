@@ -125,3 +125,36 @@ def test_an_edit_conflict_is_shown_and_settled(page, new_page):
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
     page.goto(person_url + "/edit")
     expect(page.get_by_label("Nationality")).to_have_value("Érythrée")
+
+
+def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    _ready_offline_page(page)
+    page.context.set_offline(True)
+    new = page.locator("form[data-sync=person]")
+    new.get_by_label("Alias").fill(f"Avant déconnexion {uuid.uuid4().hex[:4]}")
+    new.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    page.context.set_offline(False)
+    page.route("**/api/sync/**", lambda route: route.abort())  # still no way through to the server
+    page.goto("/account")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#toasts")).to_contain_text("Some records are only on this phone")
+    assert "/account" in page.url
+    page.unroute("**/api/sync/**")
+    page.reload()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    page.goto("/login")
+    kept = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    assert "parcours" in kept  # the database stays, emptied: nothing of the outbox, the key or the persons
+    assert (
+        page.evaluate(
+            "new Promise(r => { const q = indexedDB.open('parcours'); q.onsuccess = () => {"
+            " const t = q.result.transaction('outbox').objectStore('outbox').count();"
+            " t.onsuccess = () => r(t.result); }; })"
+        )
+        == 0
+    )
