@@ -85,16 +85,16 @@
       }
       if (!r.ok) throw new Error("push " + r.status);
       return r.json().then(function (out) {
-        var retry = false;
+        var retry = false, sent = 0;
         return Promise.all(out.results.map(function (res, i) {
           var e = items[i];
-          if (res.status === "accepted" || res.status === "duplicate") return kv.del(e.key, store);
+          if (res.status === "accepted" || res.status === "duplicate") { sent++; return kv.del(e.key, store); }
           if (res.code === 409) { retry = true; return null; }
           e.state = "attention"; e.message = res.message; e.errors = res.errors; e.conflicts = res.conflicts; e.version = res.version;
           return save(e);
         })).then(function () {
           if (retry) throw new Error("conflict");
-          if (out.results.length) toast(say("sent"));
+          if (sent) toast(say("sent"));
           return items.length === BATCH;
         });
       });
@@ -203,6 +203,7 @@
       if (k in data) data[k] = [].concat(data[k], v); else data[k] = v;
     });
     if (form.querySelectorAll('[name="person_ids"]').length && !("person_ids" in data)) data.person_ids = [];
+    if (form.dataset.sync !== "person" && !data.at) data.at = new Date().toISOString(); // when it happened, not sent
     var id = (form.elements.id && form.elements.id.value) || crypto.randomUUID();
     return add({ id: id, type: form.dataset.sync, op: "create", data: data }).then(function () { toast(say("saved")); fresh(form); });
   }
@@ -228,7 +229,7 @@
     fetch("/api/sync/persons", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (rows) { if (rows) return put("persons", rows).then(render); });
   });
-  document.querySelectorAll("form[data-sync]:not([data-id])").forEach(fresh);
+  document.querySelectorAll("form[data-fresh]").forEach(fresh);
   window.addEventListener("online", function () { delay = 2000; flush(); });
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") flush(); });
   setInterval(flush, 60000);

@@ -115,7 +115,8 @@ def _create(session: Session, actor: Actor, change: Change) -> int:
             **{f"collected_{k}": str(v) for k, v in collected.items()},
         }
         form = _form(ObservationForm, {**data, "id": cid})
-        return observations.record_observation(session, actor, form, raw, {}).version
+        custom = {k: v if isinstance(v, list) else [str(v)] for k, v in data.items() if k.startswith("cf_")}
+        return observations.record_observation(session, actor, form, raw, custom).version
     person = persons.resolve(session, actor, data.pop("person_id", None))  # a note
     return persons.add_note(session, actor, person, _form(NoteForm, {**data, "id": cid})).version
 

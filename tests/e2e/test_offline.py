@@ -158,3 +158,23 @@ def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
         )
         == 0
     )
+
+
+def test_an_observation_form_opened_online_and_sent_with_no_network_is_kept_then_sent(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    cursor = _cursor(page)
+    page.goto("/observations/new")
+    page.get_by_label("Territory or place").select_option(label="\u00a0\u00a0· Terrain de sport")
+    page.locator("#f-men").fill("7")
+    page.locator(".check.pill", has_text="Tense").click()
+    page.locator(".check.pill", has_text="Police passing by").click()
+    page.locator(".found-grid input").nth(6).fill("4")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save the observation").click()
+    expect(page.locator("#toasts")).to_contain_text("Saved on this phone, not sent yet.")
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    page.context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    sent = [c for c in _since(page, cursor) if c["type"] == "observation"]
+    assert len(sent) == 1 and sent[0]["data"]["men"] == 7 and sent[0]["data"]["atmosphere"] == "tense"
