@@ -4,7 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
@@ -72,6 +72,8 @@ def _is_htmx(request: Request) -> bool:
 def error_response(request: Request, status: int, message: str):
     from app.web import render  # the renderer needs the templates; imported late to keep this module light
 
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"message": message}, status_code=status)  # the sync API answers in JSON, always
     if status == 401:
         target = "/login"
         if request.method == "GET" and request.url.path != "/":

@@ -31,6 +31,9 @@ from app.referrals.routes import router as referrals_router
 from app.security import SecurityMiddleware
 from app.stays.routes import router as stays_router
 from app.structures.routes import router as structures_router
+from app.sync.pwa import public as pwa_public
+from app.sync.pwa import router as pwa_router
+from app.sync.routes import router as sync_router
 from app.web import STATIC
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
@@ -51,6 +54,8 @@ PRIVATE_ROUTERS = [
     field_router,
     checkins_router,
     field_admin_router,
+    sync_router,
+    pwa_router,
 ]
 
 
@@ -104,6 +109,7 @@ def create_app() -> FastAPI:
         return PlainTextResponse("ok")
 
     app.include_router(public)
+    app.include_router(pwa_public)
     app.include_router(auth_public)
     app.include_router(auth_pending, dependencies=[Depends(get_pending_actor)])
     private = APIRouter(dependencies=[Depends(get_actor)])

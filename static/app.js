@@ -9,7 +9,8 @@
     });
   });
   // A network failure gets a clear message instead of silence.
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (e) {
+    if (e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form[data-sync]")) return; // kept: outbox.js
     var box = document.getElementById("toasts");
     if (!box) return;
     var el = document.createElement("div");

@@ -64,6 +64,7 @@ from app.models.persons import (
     PersonTeam,
 )
 from app.models.security import OrgKey, RecoveryCode
+from app.models.sync import SyncChange, SyncReceipt
 
 __all__ = [
     "AnonymousContact",
@@ -120,6 +121,8 @@ __all__ = [
     "Role",
     "Stay",
     "Structure",
+    "SyncChange",
+    "SyncReceipt",
     "SyncRecord",
     "Team",
     "TeamKind",
@@ -130,3 +133,4 @@ __all__ = [
     "UserSession",
     "utcnow",
 ]
+from app.sync import changelog  # noqa: E402, F401  (every change of a synced record is logged)

@@ -1,0 +1,242 @@
+// Parcours outbox: what is recorded with no network is kept on this phone (IndexedDB, AES-GCM with a
+// non-extractable key) and sent, in order, exactly once, when the network is back. Texts come from #outbox.
+(function () {
+  "use strict";
+  var kv = window.idbKeyval, box = document.getElementById("outbox");
+  if (!kv || !box || !window.crypto || !crypto.subtle) return;
+  var store = kv.createStore("parcours", "outbox");
+  var busy = false, delay = 2000, timer = null, seq = 0, BATCH = 100;
+
+  function say(name, n) { return (box.dataset[name] || "").replace("{n}", n); }
+  function toast(text, error) {
+    var el = document.createElement("div"), list = document.getElementById("toasts");
+    el.className = error ? "toast error" : "toast"; el.setAttribute("role", "status"); el.textContent = text;
+    if (list) { list.appendChild(el); setTimeout(function () { el.remove(); }, 6000); }
+  }
+  // ---------------------------------------------------------------- encrypted at rest
+  function key() {
+    return kv.get("key", store).then(function (k) {
+      return k || crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"])
+        .then(function (k2) { return kv.set("key", k2, store).then(function () { return k2; }); });
+    });
+  }
+  function put(name, value) {
+    var iv = crypto.getRandomValues(new Uint8Array(12));
+    return key().then(function (k) {
+      return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, k, new TextEncoder().encode(JSON.stringify(value)));
+    }).then(function (ct) { return kv.set(name, { iv: iv, ct: ct }, store); });
+  }
+  function read(rec) {
+    return key().then(function (k) { return crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv }, k, rec.ct); })
+      .then(function (b) { return JSON.parse(new TextDecoder().decode(b)); });
+  }
+  function entries() { // the outbox, oldest first
+    return kv.entries(store).then(function (all) {
+      all = all.filter(function (e) { return String(e[0]).indexOf("q:") === 0; }).sort(function (a, b) { return a[0] < b[0] ? -1 : 1; });
+      return Promise.all(all.map(function (e) { return read(e[1]).then(function (v) { v.key = e[0]; return v; }); }));
+    });
+  }
+  function save(entry) { var k = entry.key; delete entry.key; return put(k, entry); }
+  function add(change) {
+    change.team_id = change.team_id || box.dataset.team || null;
+    var k = "q:" + String(Date.now()).padStart(15, "0") + "-" + String(seq++).padStart(6, "0");
+    return put(k, { change: change, state: "pending" }).then(function () { render(); later(500); });
+  }
+  // ---------------------------------------------------------------- sending
+  function later(ms) {
+    clearTimeout(timer); timer = setTimeout(flush, ms);
+    if (navigator.serviceWorker && navigator.serviceWorker.ready) {
+      navigator.serviceWorker.ready.then(function (r) { if (r.sync) r.sync.register("outbox"); }).catch(function () {});
+    }
+  }
+  function signIn() { box.hidden = false; box.href = "/login"; box.textContent = say("signin"); box.dataset.state = "signin"; }
+  function flush() {
+    if (busy) return Promise.resolve();
+    busy = true;
+    return entries().then(function (all) {
+      var items = all.filter(function (e) { return e.state === "pending"; }).slice(0, BATCH);
+      if (!items.length) return false;
+      // The token of the current session: the outbox survives a session timeout and a new sign-in.
+      return fetch("/api/sync/token", { credentials: "same-origin" }).then(function (r) {
+        if (r.status === 401 || r.status === 403) { signIn(); return false; }
+        if (!r.ok) throw new Error("token " + r.status);
+        return r.json().then(function (tok) { return push(items, tok.csrf_token); });
+      });
+    }).then(function (more) {
+      busy = false; delay = 2000; render();
+      if (more) return flush();
+    }, function () {
+      busy = false; render(); later(delay); delay = Math.min(delay * 2, 300000); // network, timeout, 5xx, 409
+    });
+  }
+  function push(items, token) {
+    var ctl = new AbortController(), stop = setTimeout(function () { ctl.abort(); }, 20000);
+    return fetch("/api/sync/push", {
+      method: "POST", credentials: "same-origin", signal: ctl.signal,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+      body: JSON.stringify({ changes: items.map(function (e) { return e.change; }) })
+    }).then(function (r) {
+      clearTimeout(stop);
+      if (r.status === 401 || r.status === 403) { signIn(); return false; }
+      if (r.status === 422) {
+        return r.json().then(function (err) {
+          return Promise.all(items.map(function (e) { e.state = "attention"; e.message = err.message; return save(e); }));
+        });
+      }
+      if (!r.ok) throw new Error("push " + r.status);
+      return r.json().then(function (out) {
+        var retry = false, sent = 0;
+        return Promise.all(out.results.map(function (res, i) {
+          var e = items[i];
+          if (res.status === "accepted" || res.status === "duplicate") { sent++; return kv.del(e.key, store); }
+          if (res.code === 409) { retry = true; return null; }
+          e.state = "attention"; e.message = res.message; e.errors = res.errors; e.conflicts = res.conflicts; e.version = res.version;
+          return save(e);
+        })).then(function () {
+          if (retry) throw new Error("conflict");
+          if (sent) toast(say("sent"));
+          return items.length === BATCH;
+        });
+      });
+    });
+  }
+  // ---------------------------------------------------------------- what the worker sees
+  function label(c) { return c.type + " · " + (c.data.alias || c.data.note || c.data.body || c.data.where || c.id.slice(0, 8)); }
+  function el(tag, text, cls) { var x = document.createElement(tag); if (text) x.textContent = text; if (cls) x.className = cls; return x; }
+  function render() {
+    return entries().then(function (all) {
+      var pending = all.filter(function (e) { return e.state === "pending"; }), attention = all.length - pending.length;
+      if (box.dataset.state !== "signin") {
+        var parts = [];
+        if (pending.length) parts.push(say("pending", pending.length));
+        if (attention) parts.push(say("attention", attention));
+        box.textContent = parts.join(" · "); box.hidden = !all.length; box.dataset.count = String(pending.length);
+      }
+      var list = document.getElementById("outbox-list"), att = document.getElementById("outbox-attention");
+      if (list) list.replaceChildren.apply(list, pending.map(function (e) { return el("li", label(e.change)); }));
+      if (att) att.replaceChildren.apply(att, all.filter(function (e) { return e.state !== "pending"; }).map(attentionRow));
+      choices(all);
+    });
+  }
+  function attentionRow(e) {
+    var li = el("li"), c = e.change;
+    li.appendChild(el("strong", label(c))); li.appendChild(el("p", e.message, "err"));
+    if (e.conflicts) {
+      Object.keys(e.conflicts).forEach(function (name) {
+        var pair = e.conflicts[name], p = el("p", name + ": ");
+        [["keep-mine", pair.yours], ["keep-theirs", pair.theirs]].forEach(function (opt) {
+          var b = el("button", say(opt[0].replace("-t", "T").replace("-m", "M")) + " (" + opt[1] + ")", "btn");
+          b.type = "button"; b.dataset.choice = opt[0];
+          b.addEventListener("click", function () { choose(e, name, opt[0] === "keep-mine"); });
+          p.appendChild(b);
+        });
+        li.appendChild(p);
+      });
+      return li;
+    }
+    var form = el("form");
+    Object.keys(c.data).forEach(function (name) {
+      var v = c.data[name];
+      if (typeof v === "object" && v !== null) return;
+      var lab = el("label", name + " "), input = el("input"); input.name = name; input.value = v == null ? "" : v;
+      lab.appendChild(input); form.appendChild(lab);
+    });
+    var send = el("button", say("resend"), "btn primary"); form.appendChild(send);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault(); ev.stopImmediatePropagation();
+      Array.prototype.forEach.call(form.elements, function (i) { if (i.name) c.data[i.name] = i.value; });
+      e.state = "pending"; delete e.message; save(e).then(function () { render(); later(100); });
+    }, true);
+    li.appendChild(form);
+    return li;
+  }
+  function choose(e, name, mine) { // a conflict settled: resend my value on the version now known, or drop it
+    var c = e.change, data = {};
+    if (mine) data[name] = e.conflicts[name].yours;
+    delete e.conflicts[name];
+    var next = { id: c.id, change_id: crypto.randomUUID(), type: c.type, op: "update", base_version: e.version, base: {}, data: data, team_id: c.team_id };
+    var left = Object.keys(e.conflicts).length;
+    var done = left ? save(e) : kv.del(e.key, store);
+    return done.then(function () { return mine ? add(next) : render(); });
+  }
+  function choices(all) { // persons to pick with no network: those kept for the team, and those created here
+    var boxes = document.querySelectorAll("[data-person-choices]");
+    if (!boxes.length) return;
+    kv.get("persons", store).then(function (rec) { return rec ? read(rec) : []; }).then(function (kept) {
+      var made = all.filter(function (e) { return e.change.type === "person" && e.change.op !== "update"; })
+        .map(function (e) { return { id: e.change.id, alias: e.change.data.alias, code: "…" }; });
+      var people = made.concat(kept);
+      var note = document.getElementById("kept-persons");
+      if (note) note.textContent = say("kept", kept.length);
+      boxes.forEach(function (b) {
+        var checked = {};
+        b.querySelectorAll("input:checked").forEach(function (i) { checked[i.value] = true; });
+        b.querySelectorAll("[data-p]").forEach(function (x) { x.remove(); });
+        people.forEach(function (p) {
+          var text = p.alias + " (" + p.code + ")", item;
+          if (b.dataset.personChoices === "option") { item = el("option", text); item.value = p.id; }
+          else {
+            item = el("label", null, "check"); var i = el("input"); i.type = "checkbox"; i.name = "person_ids"; i.value = p.id;
+            i.checked = !!checked[p.id]; item.appendChild(i); item.appendChild(document.createTextNode(" " + text));
+          }
+          item.dataset.p = "1"; b.appendChild(item);
+        });
+      });
+    });
+  }
+  function fresh(form) { form.reset(); if (form.elements.id) form.elements.id.value = crypto.randomUUID(); }
+  var EDITABLE = ["alias", "gender", "birth_year", "nationality", "phone", "alert_reason", "description"];
+  function captureEdit(form) { // an edit: the fields changed, the values it started from and their version
+    var data = {}, base = {};
+    EDITABLE.forEach(function (name) {
+      var i = form.elements[name];
+      if (i && i.value !== i.defaultValue) { data[name] = i.value; base[name] = i.defaultValue; }
+    });
+    var change = { id: form.dataset.id, change_id: crypto.randomUUID(), type: "person", op: "update", data: data, base: base, base_version: parseInt(form.elements.version.value, 10) };
+    return add(change).then(function () { toast(say("saved")); });
+  }
+  function capture(form) { // a form as a change: its fields, lists where a name repeats
+    if (form.dataset.sync === "person-edit") return captureEdit(form);
+    var data = {};
+    new FormData(form).forEach(function (v, k) {
+      if (k === "csrf_token" || k === "id" || v === "") return;
+      if (k in data) data[k] = [].concat(data[k], v); else data[k] = v;
+    });
+    if (form.querySelectorAll('[name="person_ids"]').length && !("person_ids" in data)) data.person_ids = [];
+    if (form.dataset.sync !== "person" && !data.at) data.at = new Date().toISOString(); // when it happened, not sent
+    var id = (form.elements.id && form.elements.id.value) || crypto.randomUUID();
+    return add({ id: id, type: form.dataset.sync, op: "create", data: data }).then(function () { toast(say("saved")); fresh(form); });
+  }
+  // ---------------------------------------------------------------- wiring
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.matches("form[data-sync]") && (!navigator.onLine || document.getElementById("offline-page"))) {
+      e.preventDefault(); e.stopImmediatePropagation(); capture(form);
+    } else if (form.matches('form[action="/logout"]') && !form.dataset.wiped) {
+      e.preventDefault(); e.stopImmediatePropagation();
+      entries().then(function (all) {
+        if (all.length) { toast(say("refuseSignout"), true); return; }
+        return kv.clear(store).then(function () { form.dataset.wiped = "1"; form.submit(); });
+      });
+    }
+  }, true);
+  document.addEventListener("htmx:sendError", function (e) { // the network dropped while sending a form
+    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form[data-sync]");
+    if (form) capture(form);
+  });
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest || !e.target.closest("[data-keep-persons]")) return;
+    fetch("/api/sync/persons", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (rows) { if (rows) return put("persons", rows).then(render); });
+  });
+  document.querySelectorAll("form[data-fresh]").forEach(fresh);
+  window.addEventListener("online", function () { delay = 2000; flush(); });
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") flush(); });
+  setInterval(flush, 60000);
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (e) { if (e.data === "flush") flush(); });
+  }
+  window.parcoursOutbox = { flush: flush, entries: entries };
+  render().then(flush);
+})();

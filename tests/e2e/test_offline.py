@@ -1,0 +1,180 @@
+"""Offline capture and sync on a phone (360x740): a round with no network, reloaded while offline, sent once
+when the network is back; a replay after a lost answer; an edit conflict shown and settled."""
+
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import pick_team, sign_in
+
+
+def _cursor(page) -> str:
+    cursor, more = None, True
+    while more:
+        body = page.request.get("/api/sync/pull", params={"cursor": cursor} if cursor else {}).json()
+        cursor, more = body["cursor"], body["more"]
+    return cursor
+
+
+def _since(page, cursor) -> list[dict]:
+    out, more = [], True
+    while more:
+        body = page.request.get("/api/sync/pull", params={"cursor": cursor}).json()
+        out += body["changes"]
+        cursor, more = body["cursor"], body["more"]
+    return out
+
+
+def _ready_offline_page(page):
+    page.goto("/offline")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker
+    page.get_by_role("button", name="Keep my team's persons").click()
+    expect(page.locator("#kept-persons")).not_to_have_text("0 persons kept on this phone.")
+
+
+def test_a_round_with_no_network_arrives_once_in_order_after_a_reload(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    _ready_offline_page(page)
+    cursor = _cursor(page)
+    page.context.set_offline(True)
+    new = page.locator("form[data-sync=person]")
+    new.get_by_label("Alias").fill("Olga hors-ligne")
+    new.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    enc = page.locator("form[data-sync=encounter]")
+    boxes = enc.locator("input[name=person_ids]")
+    expect(boxes.first).to_be_visible()
+    for i in range(5):
+        enc.locator("label.check", has_text="Olga hors-ligne" if i == 0 else None).nth(0 if i == 0 else i).click()
+        enc.get_by_label("Note").fill(f"Rencontre {i + 1}")
+        enc.get_by_role("button", name="Save on this phone").click()
+        expect(page.locator("#outbox")).to_have_text(f"{i + 2} saved on this phone, not sent yet")
+    ck = page.locator("form[data-sync=checkin]")
+    ck.get_by_label("Person").select_option(index=2)
+    ck.get_by_role("button", name="Save on this phone").click()
+    obs = page.locator("form[data-sync=observation]")
+    obs.get_by_label("Men", exact=True).fill("3")
+    obs.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_have_text("8 saved on this phone, not sent yet")
+    page.screenshot(path="test-results/offline-round.png")
+
+    page.reload()  # no network: the service worker answers with the offline page, the outbox is still there
+    expect(page.locator("#outbox")).to_have_text("8 saved on this phone, not sent yet")
+    expect(page.locator("#outbox-list li")).to_have_count(8)
+
+    page.context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    changes = [c for c in _since(page, cursor) if c["type"] in ("encounter", "checkin", "observation")]
+    notes = [c["data"].get("note") for c in changes if c["type"] == "encounter"]
+    assert notes == [f"Rencontre {i}" for i in range(1, 6)]  # each once, in the order typed
+    assert [c["type"] for c in changes] == ["encounter"] * 5 + ["checkin", "observation"]
+    olga = [c for c in _since(page, cursor) if c["type"] == "person" and c["data"]["alias"] == "Olga hors-ligne"]
+    assert len(olga) == 1 and changes[0]["data"]["person_ids"] == [olga[0]["id"]]
+
+
+def test_a_replay_after_the_answer_was_lost_creates_nothing_twice(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    _ready_offline_page(page)
+    cursor = _cursor(page)
+    lost = []
+
+    def lose_first_answer(route):
+        if not lost:
+            lost.append(route.fetch())  # the server commits...
+            route.abort()  # ...and the answer never reaches the phone
+        else:
+            route.continue_()
+
+    page.route("**/api/sync/push", lose_first_answer)
+    alias = f"Replay {uuid.uuid4().hex[:6]}"
+    new = page.locator("form[data-sync=person]")
+    new.get_by_label("Alias").fill(alias)
+    new.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    assert lost and lost[0].status == 200
+    assert [c["data"]["alias"] for c in _since(page, cursor) if c["type"] == "person"] == [alias]
+
+
+def test_an_edit_conflict_is_shown_and_settled(page, new_page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    person_url = "/persons/" + page.request.get("/api/sync/persons").json()[0]["id"]
+    page.goto(person_url + "/edit")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.context.set_offline(True)
+    page.get_by_label("Nationality").fill("Érythrée")
+    page.locator("form[data-sync=person-edit] button[type=submit]").first.click()
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    # Meanwhile a colleague changes the same field on the web.
+    other = new_page()
+    sign_in(other, "worker@boreal.demo")
+    other.goto(person_url + "/edit")
+    other.get_by_label("Nationality").fill("Soudan")
+    other.locator("form[data-sync=person-edit] button[type=submit]").first.click()
+    expect(other.locator(".htmx-request")).to_have_count(0)
+    page.context.set_offline(False)
+    page.goto("/offline")
+    expect(page.locator("#outbox")).to_have_text("1 need your attention", timeout=20_000)
+    row = page.locator("#outbox-attention li")
+    expect(row).to_contain_text("Someone else changed this meanwhile")
+    page.screenshot(path="test-results/offline-conflict.png")
+    row.get_by_role("button", name="Keep mine (Érythrée)").click()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    page.goto(person_url + "/edit")
+    expect(page.get_by_label("Nationality")).to_have_value("Érythrée")
+
+
+def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    _ready_offline_page(page)
+    page.context.set_offline(True)
+    new = page.locator("form[data-sync=person]")
+    new.get_by_label("Alias").fill(f"Avant déconnexion {uuid.uuid4().hex[:4]}")
+    new.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    page.context.set_offline(False)
+    page.route("**/api/sync/**", lambda route: route.abort())  # still no way through to the server
+    page.goto("/account")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#toasts")).to_contain_text("Some records are only on this phone")
+    assert "/account" in page.url
+    page.unroute("**/api/sync/**")
+    page.reload()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    page.goto("/login")
+    kept = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    assert "parcours" in kept  # the database stays, emptied: nothing of the outbox, the key or the persons
+    assert (
+        page.evaluate(
+            "new Promise(r => { const q = indexedDB.open('parcours'); q.onsuccess = () => {"
+            " const t = q.result.transaction('outbox').objectStore('outbox').count();"
+            " t.onsuccess = () => r(t.result); }; })"
+        )
+        == 0
+    )
+
+
+def test_an_observation_form_opened_online_and_sent_with_no_network_is_kept_then_sent(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    cursor = _cursor(page)
+    page.goto("/observations/new")
+    page.get_by_label("Territory or place").select_option(label="\u00a0\u00a0· Terrain de sport")
+    page.locator("#f-men").fill("7")
+    page.locator(".check.pill", has_text="Tense").click()
+    page.locator(".check.pill", has_text="Police passing by").click()
+    page.locator(".found-grid input").nth(6).fill("4")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save the observation").click()
+    expect(page.locator("#toasts")).to_contain_text("Saved on this phone, not sent yet.")
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    page.context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    sent = [c for c in _since(page, cursor) if c["type"] == "observation"]
+    assert len(sent) == 1 and sent[0]["data"]["men"] == 7 and sent[0]["data"]["atmosphere"] == "tense"

@@ -1,0 +1,28 @@
+"""The installable app: manifest, service worker from the root with a cache per release, and an offline page
+that holds forms only (the service worker keeps it, so it must never carry anyone's data)."""
+
+from app.sync.pwa import RELEASE
+from tests.factories import make_person, make_territory, make_user, sign_in
+
+
+def test_the_service_worker_is_served_from_the_root_with_this_releases_cache(client):
+    resp = client.get("/sw.js")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/javascript")
+    assert resp.headers["cache-control"] == "no-cache"
+    assert f'"parcours-{RELEASE}"' in resp.text and "__ASSETS__" not in resp.text
+    assert "/static/outbox.js?v=" in resp.text and '"/offline"' in resp.text
+    manifest = client.get("/manifest.webmanifest").json()
+    assert manifest["scope"] == "/" and manifest["display"] == "standalone"
+
+
+def test_the_offline_page_has_forms_and_no_ones_data(client, db, org, team):
+    karim = make_person(db, org, "Karim Secret", teams=[team])
+    make_territory(db, org, "Ligne 4")
+    worker = make_user(db, org, role="worker", teams=[team], lang="en")
+    sign_in(client, db, worker)
+    client.post("/team", data={"team_id": str(team.id)})
+    html = client.get("/offline").text
+    assert 'data-sync="encounter"' in html and "Ligne 4" in html
+    assert "Karim" not in html and str(karim.id) not in html
+    home = client.get("/").text
+    assert 'id="outbox"' in home and 'rel="manifest"' in home and "outbox.js" in home
