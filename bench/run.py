@@ -208,6 +208,8 @@ def prepare(url: str, persons: int) -> dict:
         random.Random(SEED).shuffle(persons_)
     engine.dispose()
     return {
+        "url": url,
+        "org": org,
         "persons": persons_,
         "prefixes": ["moh", "sek", "aic", "mam", "you", "kar", "nad", "jea", "ibr", "fat", "lei", "ous"],
         "counts": rows,
@@ -217,6 +219,22 @@ def prepare(url: str, persons: int) -> dict:
             role: bench_data.bench_email(0, role, persons, SEED) for role in ("worker", "reception", "coordinator")
         },
     }
+
+
+def close_checkins(ctx: dict) -> None:
+    """Check everyone out (a person already present cannot be checked in again): each run starts the same."""
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from app.db import make_engine
+    from app.models import Checkin, utcnow
+
+    engine = make_engine(ctx["url"])
+    with Session(engine) as session:
+        stmt = update(Checkin).where(Checkin.org_id == ctx["org"], Checkin.left_at.is_(None)).values(left_at=utcnow())
+        session.execute(stmt)
+        session.commit()
+    engine.dispose()
 
 
 def start_server(url: str) -> subprocess.Popen:
@@ -323,6 +341,7 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
         for s in SCENARIOS:
             run_concurrent(clients(s.who, 2), 20, lambda c, i, s=s: s.send(c, ctx, i + 10_000))
         for s in SCENARIOS:
+            close_checkins(ctx)
             load = os.getloadavg()[0]
             r = run_concurrent(clients(s.who, concurrency), n, lambda c, i, s=s: s.send(c, ctx, i))
             r["load1"] = round(load, 2)
@@ -440,6 +459,7 @@ def main() -> None:
     ap.add_argument("--write-clients", type=int, default=32)
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--merge", action="store_true", help="keep the other data sets' runs of bench/results.json")
     ap.add_argument("--no-readme", action="store_true", help="do not rewrite the README's table")
     args = ap.parse_args()
     runs = []
@@ -460,8 +480,14 @@ def main() -> None:
         admin.dispose()
     for label, url, persons in plan:
         runs.append(bench_one(label, url, persons, args.requests, args.concurrency, args.write_clients))
+    out = ROOT / "bench" / "results.json"
+    if args.merge and out.exists():
+        mine = {r["label"] for r in runs}
+        runs = [r for r in json.loads(out.read_text())["runs"] if r["label"] not in mine] + runs
+        order = ["SQLite", "PostgreSQL"]
+        runs.sort(key=lambda r: (order.index(r["label"].split()[0]), r["persons"]))
     results = {"machine": machine(), "concurrency": args.concurrency, "requests": args.requests, "runs": runs}
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    out.write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     (ROOT / "bench" / "results.md").write_text(table)
     if not args.no_readme:

@@ -48,6 +48,7 @@ for _column in ("note", "health_care", "health_note"):
     encrypted_column(Encounter, _column)
 
 RECENT_DAYS = 14  # "recently met by the team": the persons of its encounters in these last days
+RECENT_SCAN = 200  # ...among its latest encounters at most (a bounded read at any scale)
 MAX_PERSONS = 20  # in one encounter
 
 
@@ -73,13 +74,22 @@ class PersonChoice:
 def recent_persons(session: Session, actor: Actor, team_id: uuid.UUID, limit: int = 8) -> list[PersonChoice]:
     """The persons the team met lately, the most recent first: the first choices of a new encounter."""
     require_read(actor)
-    last = func.max(Encounter.at).label("last")
+    # Only the team's latest encounters are read (one backward range of ix_encounters_org_team_at), whatever the
+    # number of encounters in the last days: a busy team logs hundreds a day, and grouping all of them made the
+    # home page grow with the data.
+    latest = (
+        select(Encounter.id, Encounter.at)
+        .where(Encounter.org_id == actor.org_id, Encounter.team_id == team_id, col(Encounter.deleted_at).is_(None))
+        .where(Encounter.at >= utcnow() - timedelta(days=RECENT_DAYS))
+        .order_by(col(Encounter.at).desc())
+        .limit(RECENT_SCAN)
+        .subquery()
+    )
+    last = func.max(latest.c.at).label("last")
     rows = session.exec(
         select(Person.id, Person.alias, Person.code, Person.alert, last)
         .join(EncounterPerson, col(EncounterPerson.person_id) == col(Person.id))
-        .join(Encounter, col(Encounter.id) == col(EncounterPerson.encounter_id))
-        .where(Encounter.org_id == actor.org_id, Encounter.team_id == team_id, col(Encounter.deleted_at).is_(None))
-        .where(Encounter.at >= utcnow() - timedelta(days=RECENT_DAYS))
+        .join(latest, latest.c.id == col(EncounterPerson.encounter_id))
         .where(Person.org_id == actor.org_id, col(Person.deleted_at).is_(None))
         .group_by(Person.id, Person.alias, Person.code, Person.alert)
         .order_by(last.desc())
