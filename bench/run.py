@@ -502,7 +502,8 @@ def main() -> None:
         for r in runs:
             if args.only and r["label"] in old:  # a partial run: its scenarios replace the old ones
                 old[r["label"]]["scenarios"].update(r["scenarios"])
-                r.update(old[r["label"]])
+                r["scenarios"] = old[r["label"]]["scenarios"]
+                r["generate_s"] = r["generate_s"] or old[r["label"]].get("generate_s", 0)
             old[r["label"]] = r
         runs = list(old.values())
         order = ["SQLite", "PostgreSQL"]
