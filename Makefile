@@ -38,12 +38,13 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Benchmarks (not tests): person search and the pathway's lists at 100,000 persons, on a database of their own.
-BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.db
-bench: $(STAMP)
+# Benchmarks (not tests): real HTTP requests to a real server at 1,000 and 100,000 persons on PostgreSQL (databases
+# parcours_bench_1k and parcours_bench_100k, created and filled once) and SQLite at 1,000; writes bench/results.*
+# and the README's Performance table. BENCH_PG=postgresql+psycopg://user@host:port; BENCH_ARGS="--scales 1000".
+BENCH_ARGS ?=
+bench: $(DEV_STAMP)
 	mkdir -p var
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/persons_search.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/pathway.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Usage: make migration m="what changed"  (then read and edit the generated file)
 migration: $(STAMP)

@@ -174,6 +174,34 @@ def retention_purge(
         typer.echo("Dry run: nothing was erased.")
 
 
+@app.command("bench-data")
+def bench_data(
+    persons: int = typer.Option(1000, "--persons", help="Persons in all (100000 gives about 2M encounters)."),
+    orgs: int = typer.Option(1, "--orgs"),
+    years: int = typer.Option(2, "--years"),
+    seed: int = typer.Option(1, "--seed"),
+) -> None:
+    """Write a realistic, deterministic benchmark data set (bulk inserts; reused when already there)."""
+    import time
+
+    from app.bench_data import BENCH_PASSWORD, bench_email, counts, generate
+    from app.db import get_engine
+
+    _load_domains()
+    url = get_settings().database_url
+    _ensure_sqlite_dir(url)
+    command.upgrade(alembic_config(url), "head")
+    started = time.perf_counter()
+    progress = lambda msg: typer.echo(f"[{time.perf_counter() - started:6.0f} s] {msg}")  # noqa: E731
+    with Session(get_engine()) as session:
+        summary = generate(session, persons, orgs, years, seed, progress=progress)
+        rows = counts(session, summary.orgs)
+    typer.echo(", ".join(f"{v} {k}" for k, v in rows.items()))
+    if summary.seconds:
+        typer.echo(f"Written in {summary.seconds:.0f} s ({summary.encrypt_ms:.2f} ms per encrypted note).")
+    typer.echo(f"Sign in as {bench_email(0, 'worker', persons, seed)} / {BENCH_PASSWORD}")
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
