@@ -63,7 +63,10 @@ class Round(OrgRecord, table=True):
     """A team out on a shift (maraude): several encounters and anonymous contacts happen during it."""
 
     __tablename__ = "rounds"
-    __table_args__ = (Index("ix_rounds_org_team_started", "org_id", "team_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_rounds_org_team_started", "org_id", "team_id", "started_at"),
+        Index("ix_rounds_org_started", "org_id", "started_at"),
+    )
 
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
     kind: str = Field(sa_type=String(16), nullable=False)  # foot, bus, metro
@@ -91,7 +94,11 @@ class Encounter(OrgRecord, table=True):
     written only by roles with the health permissions (filtered in app/field/encounters.py)."""
 
     __tablename__ = "encounters"
-    __table_args__ = (Index("ix_encounters_org_team_at", "org_id", "team_id", "at"),)
+    __table_args__ = (
+        Index("ix_encounters_org_team_at", "org_id", "team_id", "at"),
+        # Indicators over every team of the organisation: one index range per period.
+        Index("ix_encounters_org_at", "org_id", "at"),
+    )
 
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
     round_id: uuid.UUID | None = Field(default=None, foreign_key="rounds.id", index=True)
@@ -176,6 +183,7 @@ class Checkin(OrgRecord, table=True):
     __tablename__ = "checkins"
     __table_args__ = (
         Index("ix_checkins_org_team_day", "org_id", "team_id", "day"),
+        Index("ix_checkins_org_day", "org_id", "day"),
         # Who is present now: the open check-ins of a team.
         Index("ix_checkins_team_left", "team_id", "left_at"),
     )
