@@ -18,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("share_with_steering", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch_op.add_column(sa.Column("share_with_steering", sa.Boolean(), nullable=False, server_default=sa.false()))
     # Indicators over every team of an organisation read one index range per period.
     op.create_index("ix_checkins_org_day", "checkins", ["org_id", "day"])
     op.create_index("ix_encounters_org_at", "encounters", ["org_id", "at"])
