@@ -165,12 +165,16 @@ def _field(session: Session, s: Scope, out: Indicators) -> None:
     out.groups["rounds_by_band"] = _grouped(session, rounds)
     out.figures["rounds"] = sum(out.groups["rounds_by_band"].values())
     out.figures["encounters"] = session.exec(select(func.count()).select_from(enc.subquery())).one()
-    enc_ids = enc.scalar_subquery()
-    out.figures["persons_met"] = session.exec(
-        select(func.count(func.distinct(EncounterPerson.person_id))).where(
-            EncounterPerson.org_id == s.org_id, col(EncounterPerson.encounter_id).in_(enc_ids)
-        )
-    ).one()
+    # COUNT over a DISTINCT subquery: PostgreSQL hashes it, where COUNT(DISTINCT) would sort (twice as slow).
+    met = _teams(
+        select(EncounterPerson.person_id)
+        .join(Encounter, Encounter.id == EncounterPerson.encounter_id)
+        .where(Encounter.org_id == s.org_id, col(Encounter.deleted_at).is_(None))
+        .where(Encounter.at >= s.since, Encounter.at < s.until),
+        Encounter.team_id,
+        s,
+    ).distinct()
+    out.figures["persons_met"] = session.exec(select(func.count()).select_from(met.subquery())).one()
     out.figures["new_persons"] = session.exec(select(func.count()).select_from(_new_persons(s).subquery())).one()
     anon = _teams(
         select(AnonymousContact.id).where(
@@ -191,8 +195,14 @@ def _field(session: Session, s: Scope, out: Indicators) -> None:
     )
     # UNION would merge equal (material, quantity) rows of different records: UNION ALL keeps them.
     given = (
-        select(EncounterMaterial.material_id.label("material_id"), EncounterMaterial.quantity.label("quantity"))
-        .where(EncounterMaterial.org_id == s.org_id, col(EncounterMaterial.encounter_id).in_(enc_ids))
+        _teams(
+            select(EncounterMaterial.material_id.label("material_id"), EncounterMaterial.quantity.label("quantity"))
+            .join(Encounter, Encounter.id == EncounterMaterial.encounter_id)
+            .where(Encounter.org_id == s.org_id, col(Encounter.deleted_at).is_(None))
+            .where(Encounter.at >= s.since, Encounter.at < s.until),
+            Encounter.team_id,
+            s,
+        )
         .union_all(
             select(AnonymousMaterial.material_id, AnonymousMaterial.quantity).where(
                 AnonymousMaterial.org_id == s.org_id, col(AnonymousMaterial.contact_id).in_(anon.scalar_subquery())
@@ -414,33 +424,36 @@ def _persons(session: Session, s: Scope, out: Indicators) -> None:
             .where(Person.org_id == s.org_id, col(Person.deleted_at).is_(None))
         )
 
-    def group(expr) -> dict[str, int]:
-        return _grouped(session, who(expr.label("k"), func.count()).group_by(expr))
-
-    out.figures["people"] = session.exec(who(func.count())).one()
-    out.groups["gender"] = group(func.coalesce(Person.gender, literal("unknown")))
     age = s.end.year - Person.birth_year
     bands = [(and_(age <= hi) if lo is None else and_(age >= lo, age <= hi), literal(key)) for key, lo, hi in AGE_BANDS]
-    out.groups["age"] = group(
-        case((col(Person.birth_year).is_(None), literal("unknown")), *bands, else_=literal("56_plus"))
-    )
     street = [(Person.street_since > _years_before(s.end, years), literal(key)) for key, years in STREET_BANDS]
-    out.groups["street"] = group(
-        case((col(Person.street_since).is_(None), literal("unknown")), *street, else_=literal("5_plus"))
-    )
     fields = session.exec(
         select(CustomField)
         .where(CustomField.org_id == s.org_id, col(CustomField.deleted_at).is_(None), CustomField.in_indicators)
         .where(CustomField.scope == "person", col(CustomField.kind).in_(("choice", "boolean")))
         .order_by(CustomField.position, CustomField.label)
     ).all()
+    dims = {
+        "gender": func.coalesce(Person.gender, literal("unknown")),
+        "age": case((col(Person.birth_year).is_(None), literal("unknown")), *bands, else_=literal("56_plus")),
+        "street": case((col(Person.street_since).is_(None), literal("unknown")), *street, else_=literal("5_plus")),
+    }
     for f in fields:
-        value = Person.custom[str(f.id)].as_string()
+        dims[f"custom:{f.label}"] = func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown"))
+    # One pass over the persons met: counts per combination of the dimensions (a few hundred rows at most),
+    # then each breakdown is a sum over that small result.
+    exprs = list(dims.values())
+    rows = session.exec(who(*exprs, func.count()).group_by(*exprs)).all()
+    booleans = {f"custom:{f.label}" for f in fields if f.kind == "boolean"}
+    out.figures["people"] = sum(int(row[-1]) for row in rows)
+    for i, name in enumerate(dims):
         counts: dict[str, int] = {}
-        for key, n in group(func.coalesce(value, literal("unknown"))).items():
-            key = {"1": "true", "0": "false"}.get(key, key) if f.kind == "boolean" else key
-            counts[key] = counts.get(key, 0) + n
-        out.groups[f"custom:{f.label}"] = counts
+        for row in rows:
+            key = str(row[i])
+            if name in booleans:
+                key = {"1": "true", "0": "false"}.get(key, key)
+            counts[key] = counts.get(key, 0) + int(row[-1])
+        out.groups[name] = counts
 
 
 def _years_before(day: date, years: int) -> date:
