@@ -100,6 +100,33 @@ def create_admin(
     typer.echo(f"Admin {email} created in {organisation}.")
 
 
+@app.command("create-steering")
+def create_steering(
+    email: str = typer.Option(..., prompt=True),
+    name: str = typer.Option(..., prompt=True),
+    password: str = typer.Option("", help="Asked for when not given."),
+) -> None:
+    """Create a steering account: no organisation, reads only the indicators organisations share."""
+    from app.auth.service import hash_password, password_problem
+    from app.db import get_engine
+    from app.models import User
+
+    email = email.strip().lower()
+    if not password:
+        password = getpass.getpass("Password: ")
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    with Session(get_engine()) as session:
+        if session.exec(select(User).where(User.email == email)).first():
+            typer.echo(f"A user with the email {email} already exists.", err=True)
+            raise typer.Exit(1)
+        session.add(User(org_id=None, email=email, name=name, role="steering", password_hash=hash_password(password)))
+        session.commit()
+    typer.echo(f"Steering account {email} created.")
+
+
 @keys_app.command("rotate-org")
 def keys_rotate_org() -> None:
     """Give every organisation a new data key; older keys stay readable until `keys reencrypt`."""

@@ -48,6 +48,9 @@ ROLE_NAMES = {
 }
 
 
+STEERING_EMAIL = "steering@plan.demo"
+
+
 @dataclass
 class DemoLogin:
     org: str
@@ -100,6 +103,15 @@ def load_demo(session: Session) -> list[DemoLogin]:
         load_demo_field(session, org.id, teams)
         loaded.append((org_name, org.id, teams))
     load_demo_pathway(session, loaded)
+    # Boréal shares its indicators with the plan's steering account (which belongs to no organisation).
+    loaded_boreal = session.exec(select(Organisation).where(Organisation.name == ORGS[0][0])).one()
+    loaded_boreal.share_with_steering = True
+    if session.exec(select(User).where(User.email == STEERING_EMAIL)).first() is None:
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        session.add(
+            User(org_id=None, email=STEERING_EMAIL, name="Pilotage", role="steering", password_hash=password_hash)
+        )
+    logins.append(DemoLogin("", STEERING_EMAIL, "steering"))
     session.flush()
     return logins
 

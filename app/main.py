@@ -12,6 +12,7 @@ from app.admin.routes import router as admin_router
 from app.auth.routes import pending as auth_pending
 from app.auth.routes import public as auth_public
 from app.auth.routes import router as auth_router
+from app.caseload.routes import router as caseload_router
 from app.config import get_settings
 from app.crypto import CryptoConfigError, check_master_key, master_key
 from app.deps import get_actor, get_pending_actor
@@ -22,6 +23,7 @@ from app.field.routes import router as field_router
 from app.health.admin_routes import router as health_admin_router
 from app.health.routes import router as health_router
 from app.home.routes import router as home_router
+from app.indicators.routes import router as indicators_router
 from app.needs.routes import admin_router as needs_admin_router
 from app.needs.routes import router as needs_router
 from app.persons.admin_routes import router as persons_admin_router
@@ -56,6 +58,8 @@ PRIVATE_ROUTERS = [
     field_admin_router,
     sync_router,
     pwa_router,
+    indicators_router,
+    caseload_router,
 ]
 
 

@@ -460,3 +460,14 @@ def make_observation(db: Session, org: Organisation, team: Team | None = None, t
     db.add(obs)
     db.commit()
     return obs
+
+
+def make_anonymous(db: Session, org: Organisation, team: Team | None = None, people: int = 1, **kw):
+    from app.models import AnonymousContact
+
+    team = team or make_team(db, org)
+    rnd = kw.pop("round", None) or make_round(db, org, team, started_at=kw.get("at"))
+    contact = AnonymousContact(org_id=org.id, team_id=team.id, round_id=rnd.id, people=people, **kw)
+    db.add(contact)
+    db.commit()
+    return contact

@@ -12,7 +12,7 @@ router = APIRouter()
 @router.get("/")
 def home(request: Request, actor: ActorDep, session: SessionDep, saved: str = ""):
     if actor.role == "steering":
-        return render(request, "home/steering.html")
+        return redirect(request, "/steering")
     try:
         saved_id = uuid.UUID(saved) if saved else None
     except ValueError:

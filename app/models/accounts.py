@@ -36,6 +36,8 @@ class Organisation(SyncRecord, table=True):
     # Persons without any contact for this long are erased by `parcours retention purge` (CNIL reference for the
     # social and medico-social sector: 2 years after the last contact).
     retention_months: int = Field(default=24, nullable=False)
+    # The admin agrees that steering accounts read this organisation's consolidated, anonymous indicators.
+    share_with_steering: bool = Field(default=False, nullable=False)
 
 
 class Team(OrgRecord, table=True):

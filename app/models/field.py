@@ -63,7 +63,10 @@ class Round(OrgRecord, table=True):
     """A team out on a shift (maraude): several encounters and anonymous contacts happen during it."""
 
     __tablename__ = "rounds"
-    __table_args__ = (Index("ix_rounds_org_team_started", "org_id", "team_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_rounds_org_team_started", "org_id", "team_id", "started_at"),
+        Index("ix_rounds_org_started", "org_id", "started_at"),
+    )
 
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
     kind: str = Field(sa_type=String(16), nullable=False)  # foot, bus, metro
@@ -95,6 +98,8 @@ class Encounter(OrgRecord, table=True):
         Index("ix_encounters_org_team_at", "org_id", "team_id", "at"),
         # A round's counts (encounters, distinct persons) read this index only, at any volume.
         Index("ix_encounters_round", "round_id", "deleted_at", "id"),
+        # Indicators over every team of the organisation: one index range per period.
+        Index("ix_encounters_org_at", "org_id", "at"),
     )
 
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)
@@ -180,6 +185,7 @@ class Checkin(OrgRecord, table=True):
     __tablename__ = "checkins"
     __table_args__ = (
         Index("ix_checkins_org_team_day", "org_id", "team_id", "day"),
+        Index("ix_checkins_org_day", "org_id", "day"),
         # Who is present now: the open check-ins of a team.
         Index("ix_checkins_team_left", "team_id", "left_at"),
     )

@@ -19,6 +19,8 @@ class Person(OrgRecord, table=True):
         UniqueConstraint("org_id", "code"),
         # Lists default to active persons sorted by last contact: one index range, newest first.
         Index("ix_persons_org_id_last_contact_at", "org_id", "last_contact_at"),
+        # New persons of a period (indicators).
+        Index("ix_persons_org_id_created_at", "org_id", "created_at"),
     )
 
     alias: str = Field(max_length=120, nullable=False)

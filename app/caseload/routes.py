@@ -1,0 +1,85 @@
+"""The caseload review (coordinators and admins): a summary of the lists, one list a page, its exports."""
+
+from fastapi import Request
+from fastapi.routing import APIRouter
+
+from app.audit import service as audit
+from app.caseload import service
+from app.caseload.forms import CaseloadFilter
+from app.deps import ActorDep, SessionDep
+from app.errors import Invalid
+from app.i18n import _
+from app.indicators import exports
+from app.web import local_dt, render, validate_form
+
+router = APIRouter()
+FIELDS = ("team", "worker", "category", "days", "waiting_days", "name", "page")
+
+
+def _filters(request: Request, session, actor):
+    """The filters asked for, checked against the organisation; invalid ones are reported and dropped."""
+    actor.require("caseload.read")
+    values = {k: request.query_params.get(k, "") for k in FIELDS}
+    result = validate_form(CaseloadFilter, values)
+    errors = dict(result.errors)
+    form = result.data
+    if form is None:  # keep what is valid, drop the rest
+        kept = validate_form(CaseloadFilter, {k: v for k, v in values.items() if k not in errors})
+        form = kept.data or CaseloadFilter()
+    f = service.Filters(form.team, form.worker, form.category, form.days, form.waiting_days)
+    try:
+        service.check_filters(session, actor, f)
+    except Invalid as exc:
+        errors["__all__"] = exc.message
+        f = service.Filters(days=form.days, waiting_days=form.waiting_days)
+    return form, f, values, errors
+
+
+def _ctx(request, session, actor):
+    form, f, values, errors = _filters(request, session, actor)
+    return {"form": form, "filters": f, "values": values, "errors": errors, **service.choices(session, actor)}
+
+
+@router.get("/caseload")
+def caseload(request: Request, actor: ActorDep, session: SessionDep):
+    ctx = _ctx(request, session, actor)
+    ctx["summary"] = service.summary(session, actor, ctx["filters"])
+    return render(request, "caseload/summary.html", ctx, block="results", status=422 if ctx["errors"] else 200)
+
+
+@router.get("/caseload/list")
+def caseload_list(request: Request, actor: ActorDep, session: SessionDep):
+    ctx = _ctx(request, session, actor)
+    form, f = ctx["form"], ctx["filters"]
+    ctx["lines"], ctx["more"] = service.lines(session, actor, form.name, f, form.page)
+    ctx["title"] = service.title(form.name, f)
+    return render(request, "caseload/list.html", ctx, block="results", status=422 if ctx["errors"] else 200)
+
+
+def _export(request: Request, session, actor, fmt: str):
+    actor.require("exports")
+    ctx = _ctx(request, session, actor)
+    form, f = ctx["form"], ctx["filters"]
+    title = service.title(form.name, f)
+
+    # Read while the request's session is open (a list holds a line per person at most: small rows).
+    rows = [[title, "", ""], [str(_("Code")), str(_("Alias")), str(_("Date"))]]
+    rows += [[line.code, line.alias, _when(line.when)] for line in service.all_lines(session, actor, form.name, f)]
+    audit.record(session, actor, "export.caseload", details={"list": form.name, "format": fmt, "rows": len(rows) - 2})
+    return exports.respond(rows, f"caseload-{form.name}", fmt)
+
+
+def _when(value) -> str:
+    if value is None:
+        return ""
+    return local_dt(value) if hasattr(value, "hour") else value.strftime("%d/%m/%Y")
+
+
+@router.get("/caseload/export.csv")
+def caseload_csv(request: Request, actor: ActorDep, session: SessionDep):
+    return _export(request, session, actor, "csv")
+
+
+@router.get("/caseload/export.xlsx")
+def caseload_xlsx(request: Request, actor: ActorDep, session: SessionDep):
+    return _export(request, session, actor, "xlsx")

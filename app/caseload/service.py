@@ -1,0 +1,237 @@
+"""A coordinator's caseload review: the lists of persons that need a look (not seen for a while, overdue needs,
+urgent notes not handled, referrals waiting, long stays...), each a query on the organisation's indexes, counted
+for the summary and read one page at a time. Lines carry an alias, a code and a date: never a note or health data."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exists, func, literal, or_
+from sqlmodel import Session, col, select
+
+from app.access import Actor
+from app.errors import Invalid
+from app.i18n import _, lazy
+from app.models import (
+    Need,
+    NeedCategory,
+    NeedCategoryLink,
+    NeedPerson,
+    Person,
+    PersonNote,
+    PersonTeam,
+    Referral,
+    Stay,
+    Team,
+    User,
+    utcnow,
+)
+from app.web import TZ
+
+PAGE_SIZE = 100
+LONG_STAY_DAYS = 183
+OPEN_NEED = ("todo", "in_progress")
+LISTS = {
+    "active": lazy("Active persons"),
+    "not_seen": lazy("Not seen for %(days)s days"),
+    "overdue_needs": lazy("Overdue needs"),
+    "urgent_notes": lazy("Urgent notes not handled"),
+    "referrals_waiting": lazy("Referrals waiting for over %(days)s days"),
+    "long_stays": lazy("Stays over 6 months"),
+    "no_open_need": lazy("Active persons with no open need"),
+    "new_persons": lazy("New persons this month"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    team_id: uuid.UUID | None = None
+    worker_id: uuid.UUID | None = None
+    category_id: uuid.UUID | None = None
+    days: int = 30  # not seen for
+    waiting_days: int = 14  # referrals waiting for
+
+
+@dataclass
+class Line:
+    person_id: uuid.UUID
+    alias: str
+    code: str
+    when: datetime | date | None
+
+
+def check_filters(session: Session, actor: Actor, f: Filters) -> None:
+    """A team, worker or category of another organisation (or unknown) is refused with a clear message."""
+    actor.require("caseload.read")
+    for model, key, message in (
+        (Team, f.team_id, lazy("This team does not exist in your organisation.")),
+        (User, f.worker_id, lazy("This worker does not exist in your organisation.")),
+        (NeedCategory, f.category_id, lazy("This category does not exist in your organisation.")),
+    ):
+        if key is not None:
+            row = session.get(model, key)
+            if row is None or row.org_id != actor.org_id:
+                raise Invalid(str(_(message)))
+
+
+def _persons(actor: Actor, f: Filters, *, active_only: bool = True):
+    stmt = select(Person.id, Person.alias, Person.code).where(
+        Person.org_id == actor.org_id, col(Person.deleted_at).is_(None), col(Person.merged_into_id).is_(None)
+    )
+    if active_only:
+        stmt = stmt.where(Person.active)
+    if f.team_id:
+        stmt = stmt.where(exists().where(PersonTeam.person_id == Person.id, PersonTeam.team_id == f.team_id))
+    if f.category_id:
+        stmt = stmt.where(
+            exists()
+            .where(NeedPerson.person_id == Person.id)
+            .where(NeedCategoryLink.need_id == NeedPerson.need_id, NeedCategoryLink.category_id == f.category_id)
+        )
+    return stmt
+
+
+def _today() -> date:
+    return utcnow().astimezone(TZ).date()
+
+
+def query(actor: Actor, name: str, f: Filters):
+    """The select of (id, alias, code, when) behind one list, sorted by its date (oldest first when waiting)."""
+    now = utcnow()
+    base = _persons(actor, f, active_only=name not in ("urgent_notes", "referrals_waiting", "long_stays"))
+    if name == "active":
+        stmt = base.add_columns(Person.last_contact_at.label("when"))
+        if f.worker_id:
+            stmt = stmt.where(Person.last_contact_by == f.worker_id)
+        return stmt.order_by(Person.last_contact_at.desc())
+    if name == "not_seen":
+        stmt = base.add_columns(Person.last_contact_at.label("when"))
+        stmt = stmt.where(Person.last_contact_at < now - timedelta(days=f.days))
+        if f.worker_id:
+            stmt = stmt.where(Person.last_contact_by == f.worker_id)
+        return stmt.order_by(Person.last_contact_at)
+    if name == "new_persons":
+        since = datetime.combine(_today().replace(day=1), datetime.min.time(), TZ)
+        stmt = base.add_columns(Person.created_at.label("when")).where(Person.created_at >= since)
+        if f.worker_id:
+            stmt = stmt.where(Person.created_by == f.worker_id)
+        return stmt.order_by(Person.created_at.desc())
+    if name == "overdue_needs":
+        due = func.min(Need.due_on).label("when")
+        stmt = (
+            base.add_columns(due)
+            .join(NeedPerson, NeedPerson.person_id == Person.id)
+            .join(Need, Need.id == NeedPerson.need_id)
+            .where(col(Need.deleted_at).is_(None), col(Need.status).in_(OPEN_NEED), Need.due_on < _today())
+        )
+        if f.worker_id:
+            stmt = stmt.where(Need.assigned_to == f.worker_id)
+        if f.category_id:
+            stmt = stmt.where(
+                exists().where(NeedCategoryLink.need_id == Need.id, NeedCategoryLink.category_id == f.category_id)
+            )
+        return stmt.group_by(Person.id, Person.alias, Person.code).order_by(due)
+    if name == "urgent_notes":
+        oldest = func.min(PersonNote.created_at).label("when")
+        stmt = (
+            base.add_columns(oldest)
+            .join(PersonNote, PersonNote.person_id == Person.id)
+            .where(PersonNote.org_id == actor.org_id, col(PersonNote.deleted_at).is_(None))
+            .where(PersonNote.urgent, col(PersonNote.handled_at).is_(None))
+        )
+        if f.worker_id:
+            stmt = stmt.where(PersonNote.author_id == f.worker_id)
+        return stmt.group_by(Person.id, Person.alias, Person.code).order_by(oldest)
+    if name == "referrals_waiting":
+        oldest = func.min(Referral.status_at).label("when")
+        stmt = (
+            base.add_columns(oldest)
+            .join(Referral, Referral.person_id == Person.id)
+            .where(Referral.org_id == actor.org_id, col(Referral.deleted_at).is_(None))
+            .where(col(Referral.status).in_(("sent", "waiting_list")))
+            .where(Referral.status_at < now - timedelta(days=f.waiting_days))
+        )
+        if f.worker_id:
+            stmt = stmt.where(Referral.created_by == f.worker_id)
+        return stmt.group_by(Person.id, Person.alias, Person.code).order_by(oldest)
+    if name == "long_stays":
+        stmt = (
+            base.add_columns(Stay.entered_on.label("when"))
+            .join(Stay, Stay.person_id == Person.id)
+            .where(Stay.org_id == actor.org_id, col(Stay.deleted_at).is_(None), col(Stay.exited_on).is_(None))
+            .where(Stay.entered_on <= _today() - timedelta(days=LONG_STAY_DAYS))
+        )
+        if f.worker_id:
+            stmt = stmt.where(Stay.created_by == f.worker_id)
+        return stmt.order_by(Stay.entered_on)
+    if name == "no_open_need":
+        open_need = (
+            exists()
+            .where(NeedPerson.person_id == Person.id, Need.id == NeedPerson.need_id)
+            .where(col(Need.deleted_at).is_(None), col(Need.status).in_(OPEN_NEED))
+        )
+        stmt = base.add_columns(Person.last_contact_at.label("when")).where(~open_need)
+        if f.worker_id:
+            stmt = stmt.where(Person.last_contact_by == f.worker_id)
+        return stmt.order_by(Person.last_contact_at.desc())
+    raise Invalid(str(_("This list does not exist.")))
+
+
+def title(name: str, f: Filters) -> str:
+    label = LISTS[name]
+    if name == "not_seen":
+        return str(_(label, days=f.days))
+    if name == "referrals_waiting":
+        return str(_(label, days=f.waiting_days))
+    return str(_(label))
+
+
+def summary(session: Session, actor: Actor, f: Filters) -> list[tuple[str, str, int]]:
+    """(list, title, how many persons) for every list."""
+    check_filters(session, actor, f)
+    out = []
+    for name in LISTS:
+        n = session.exec(select(func.count()).select_from(query(actor, name, f).order_by(None).subquery())).one()
+        out.append((name, title(name, f), n))
+    return out
+
+
+def lines(session: Session, actor: Actor, name: str, f: Filters, page: int = 1) -> tuple[list[Line], bool]:
+    """One page of a list, and whether more follow."""
+    check_filters(session, actor, f)
+    if name not in LISTS:
+        raise Invalid(str(_("This list does not exist.")))
+    rows = session.exec(query(actor, name, f).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return [Line(*row) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
+
+
+def all_lines(session: Session, actor: Actor, name: str, f: Filters):
+    """Every line of a list, read in pages from the database (for an export)."""
+    check_filters(session, actor, f)
+    page = 1
+    while True:
+        rows = session.exec(query(actor, name, f).offset((page - 1) * 1000).limit(1000)).all()
+        yield from (Line(*row) for row in rows)
+        if len(rows) < 1000:
+            return
+        page += 1
+
+
+def choices(session: Session, actor: Actor) -> dict[str, list]:
+    """The teams, workers and need categories to filter on."""
+    actor.require("caseload.read")
+    teams = session.exec(
+        select(Team).where(Team.org_id == actor.org_id, col(Team.deleted_at).is_(None)).order_by(Team.name)
+    ).all()
+    users = session.exec(
+        select(User)
+        .where(User.org_id == actor.org_id, col(User.deleted_at).is_(None), User.role != literal("steering"))
+        .order_by(User.name)
+    ).all()
+    categories = session.exec(
+        select(NeedCategory)
+        .where(NeedCategory.org_id == actor.org_id, col(NeedCategory.deleted_at).is_(None))
+        .where(or_(col(NeedCategory.archived_at).is_(None)))
+        .order_by(NeedCategory.position, NeedCategory.label)
+    ).all()
+    return {"teams": list(teams), "workers": list(users), "categories": list(categories)}

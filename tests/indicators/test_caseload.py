@@ -1,0 +1,93 @@
+import csv
+import io
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from app.models import AuditEvent, NeedCategoryLink, utcnow
+from tests.factories import (
+    make_need,
+    make_need_category,
+    make_note,
+    make_org,
+    make_person,
+    make_referral,
+    make_stay,
+    make_team,
+    make_user,
+    sign_in,
+)
+
+
+def world(db):
+    org = make_org(db)
+    patrol = make_team(db, org, "Patrol")
+    other = make_team(db, org, "Other")
+    old = utcnow() - timedelta(days=60)
+    gone = make_person(db, org, "Gone", teams=[patrol], last_contact_at=old, created_at=old)
+    late = make_person(db, org, "Late", teams=[patrol])
+    shelter = make_need_category(db, org, "Shelter")
+    need = make_need(db, org, late, patrol, due_on=date.today() - timedelta(days=3))
+    db.add(NeedCategoryLink(need_id=need.id, category_id=shelter.id, org_id=org.id))
+    urgent = make_person(db, org, "Urgent", teams=[other])
+    make_note(db, org, urgent, body="Secret words", urgent=True)
+    waiting = make_person(db, org, "Waiting", teams=[other])
+    make_referral(db, org, waiting, status="sent", status_at=utcnow() - timedelta(days=20))
+    housed = make_person(db, org, "Housed", teams=[other])
+    make_stay(db, org, housed, entered_on=date.today() - timedelta(days=200))
+    db.commit()
+    return org, patrol, shelter, gone, late
+
+
+def counts(html: str) -> dict[str, int]:
+    import re
+
+    return {k: int(v) for k, v in re.findall(r'data-count="(\w+)">(\d+)<', html)}
+
+
+def test_coordinator_reviews_the_lists_and_each_line_opens_the_person(client, db):
+    org, patrol, shelter, gone, late = world(db)
+    sign_in(client, db, make_user(db, org, "coordinator", lang="en"))
+    r = client.get("/caseload")
+    assert r.status_code == 200
+    c = counts(r.text)
+    assert c["active"] == 5 and c["not_seen"] == 1 and c["overdue_needs"] == 1 and c["urgent_notes"] == 1
+    assert c["referrals_waiting"] == 1 and c["long_stays"] == 1
+    assert c["no_open_need"] == 4 and c["new_persons"] == 4  # all but "Gone", created 60 days ago
+    assert "Secret words" not in r.text
+    lst = client.get("/caseload/list?name=not_seen&days=30")
+    assert f'href="/persons/{gone.id}"' in lst.text and "Late" not in lst.text
+    # Filters: by team, by category; N days.
+    assert counts(client.get(f"/caseload?team={patrol.id}").text)["active"] == 2
+    assert counts(client.get(f"/caseload?category={shelter.id}").text)["overdue_needs"] == 1
+    assert counts(client.get(f"/caseload?category={shelter.id}").text)["active"] == 1
+    assert counts(client.get("/caseload?days=90").text)["not_seen"] == 0
+
+
+def test_bad_filters_are_explained_never_a_500(client, db):
+    org = make_org(db)
+    sign_in(client, db, make_user(db, org, "coordinator", lang="en"))
+    r = client.get("/caseload?days=-3")
+    assert r.status_code == 422 and "Must be at least 1." in r.text and 'value="-3"' in r.text
+    r = client.get(f"/caseload?team={make_team(db, make_org(db)).id}")
+    assert r.status_code == 422 and "This team does not exist in your organisation." in r.text
+    assert client.get("/caseload/list?name=nonsense").status_code == 422
+
+
+def test_workers_have_no_caseload_review(client, db):
+    org = make_org(db)
+    sign_in(client, db, make_user(db, org, "worker"))
+    assert client.get("/caseload").status_code == 403
+    assert client.get("/caseload/export.csv").status_code == 403
+
+
+def test_a_list_exports_as_csv_and_the_export_is_audited(client, db):
+    org, patrol, shelter, gone, late = world(db)
+    user = make_user(db, org, "coordinator", lang="en")
+    sign_in(client, db, user)
+    r = client.get("/caseload/export.csv?name=not_seen")
+    rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
+    assert rows[1] == ["Code", "Alias", "Date"] and rows[2][:2] == [gone.code, "Gone"] and len(rows) == 3
+    assert client.get("/caseload/export.xlsx?name=active").status_code == 200
+    details = db.exec(select(AuditEvent.details).where(AuditEvent.user_id == user.id)).all()
+    assert {"list": "not_seen", "format": "csv", "rows": 1} in details

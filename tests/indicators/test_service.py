@@ -1,0 +1,156 @@
+"""The indicators against figures computed by hand on a small, known data set (November 2026)."""
+
+from datetime import UTC, date, datetime
+
+from app.indicators.service import Scope, compute
+from app.models import AnonymousMaterial, EncounterMaterial, ReferralStep
+from tests.factories import (
+    make_anonymous,
+    make_checkin,
+    make_custom_field,
+    make_encounter,
+    make_material,
+    make_need,
+    make_need_category,
+    make_observation,
+    make_org,
+    make_person,
+    make_procedure,
+    make_referral,
+    make_round,
+    make_stay,
+    make_team,
+)
+
+
+def at(day: int, hour: int = 10, month: int = 11) -> datetime:
+    # Paris is UTC+1 in November: 10:00 UTC is 11:00 local, on the same day.
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+def data_set(db):
+    org = make_org(db)
+    patrol = make_team(db, org, "Patrol")
+    other = make_team(db, org, "Other patrol")
+    rest = make_team(db, org, "Rest area", kind="rest_area", capacity=10)
+    home = make_team(db, org, "Home", kind="accommodation")
+    kit = make_material(db, org, "Kit")
+    condom = make_material(db, org, "Condom")
+    dog = make_custom_field(db, org, "Dog", kind="boolean", in_indicators=True)
+    a = make_person(db, org, "Ana", teams=[patrol], gender="woman", birth_year=2000, street_since=date(2026, 6, 1))
+    b = make_person(db, org, "Bob", teams=[patrol], gender="man", birth_year=1980, custom={str(dog.id): True})
+    c = make_person(db, org, "Cid", teams=[other], gender="man", street_since=date(2019, 1, 1))
+    for p in (a, b, c):
+        p.created_at = at(1, month=10)
+    a.created_at = at(5)  # new in November
+    db.commit()
+    # Rounds: a weekday morning, a weekday evening (19:00 local), and a Saturday; one in October.
+    morning = make_round(db, org, patrol, started_at=at(3, 9))
+    make_round(db, org, patrol, started_at=at(3, 18))
+    make_round(db, org, other, started_at=at(7, 10))
+    make_round(db, org, patrol, started_at=at(20, 9, month=10))
+    e1 = make_encounter(db, org, patrol, persons=[a, b], at=at(3))
+    e2 = make_encounter(db, org, patrol, persons=[a], at=at(4))
+    make_encounter(db, org, other, persons=[c], at=at(10))
+    make_encounter(db, org, patrol, persons=[b], at=at(20, month=10))  # previous period
+    db.add(EncounterMaterial(encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=3))
+    db.add(EncounterMaterial(encounter_id=e2.id, material_id=kit.id, org_id=org.id, quantity=3))
+    db.add(EncounterMaterial(encounter_id=e2.id, material_id=condom.id, org_id=org.id, quantity=5))
+    anon = make_anonymous(db, org, patrol, people=4, at=at(3), round=morning)
+    db.add(AnonymousMaterial(contact_id=anon.id, material_id=kit.id, org_id=org.id, quantity=2))
+    db.commit()
+    make_observation(db, org, patrol, at=at(3))
+    # Check-ins: 3 in the rest area over the month (2 by Ana, 1 anonymous).
+    make_checkin(db, org, rest, person=a, arrived_at=at(2))
+    make_checkin(db, org, rest, person=a, arrived_at=at(9))
+    make_checkin(db, org, rest, arrived_at=at(9))
+    # Needs: created in November, one done after 2 days, one after 4 days.
+    shelter = make_need_category(db, org, "Shelter")
+    n1 = make_need(db, org, a, patrol, status="done", created_at=at(2), completed_at=at(4))
+    n2 = make_need(db, org, b, patrol, status="done", created_at=at(2), completed_at=at(6))
+    make_need(db, org, c, other, status="todo", created_at=at(8))
+    from app.models import NeedCategoryLink
+
+    db.add(NeedCategoryLink(need_id=n1.id, category_id=shelter.id, org_id=org.id))
+    db.add(NeedCategoryLink(need_id=n2.id, category_id=shelter.id, org_id=org.id))
+    db.commit()
+    # Referrals: 3 created, 3 sent, 2 accepted, 1 admitted, 1 refused... (one refused, two accepted).
+    for person, steps in ((a, ["sent", "accepted", "admitted"]), (b, ["sent", "accepted"]), (c, ["sent", "refused"])):
+        r = make_referral(db, org, person, status=steps[-1], team_id=patrol.id, created_at=at(5))
+        for i, status in enumerate(steps):
+            db.add(ReferralStep(org_id=org.id, referral_id=r.id, status=status, at=at(5 + i)))
+    db.commit()
+    # Stays: one long (entered 2026-01-10, still in), one entered in November (still in), one exited in November
+    # after 30 days (positive), one exited after 50 days (negative).
+    make_stay(db, org, a, home, entered_on=date(2026, 1, 10))
+    make_stay(db, org, b, home, entered_on=date(2026, 11, 12))
+    make_stay(
+        db,
+        org,
+        make_person(db, org),
+        home,
+        entered_on=date(2026, 10, 2),
+        exited_on=date(2026, 11, 1),
+        exit_kind="positive",
+    )
+    make_stay(db, org, c, home, entered_on=date(2026, 9, 21), exited_on=date(2026, 11, 10), exit_kind="negative")
+    make_procedure(db, org, a, started_on=date(2026, 3, 1))
+    return org, patrol, other, rest
+
+
+def test_indicators_match_the_hand_computed_figures(db):
+    org, patrol, other, rest = data_set(db)
+    scope = Scope(org.id, date(2026, 11, 1), date(2026, 11, 30))
+    got = compute(db, scope)
+    f, g = got.figures, got.groups
+    assert g["rounds_by_band"] == {"day": 1, "evening": 1, "weekend": 1} and f["rounds"] == 3
+    assert f["encounters"] == 3
+    assert f["persons_met"] == 3
+    assert f["new_persons"] == 1 + 1  # Ana, and the person created for the exited stay
+    assert f["anonymous_contacts"] == 4
+    assert g["materials"] == {"Condom": 5, "Kit": 8} and f["materials"] == 13
+    assert f["observations"] == 1
+    assert f["checkins"] == 3 and f["checkin_persons"] == 1
+    assert f["checkins_per_day"] == 0.1
+    assert f["checkin_occupancy"] == 1.0  # 3 / 30 days / 10 places
+    assert f["needs"] == 3 and g["needs_by_status"] == {"done": 2, "todo": 1}
+    assert g["needs_by_category"] == {"Shelter": 2}
+    assert f["needs_done"] == 2 and f["needs_median_days"] == 3.0
+    assert f["referrals"] == 3 and f["referrals_sent"] == 3
+    assert f["referrals_accepted"] == 2 and f["referrals_admitted"] == 1 and f["referrals_refused"] == 1
+    assert f["referrals_accepted_rate"] == 66.7 and f["referrals_admitted_rate"] == 33.3
+    assert f["stays_occupancy"] == 2 and f["stays_entries"] == 1
+    assert g["stays_exits"] == {"positive": 1, "negative": 1} and f["stays_exits"] == 2
+    assert f["stays_median_days"] == 40.0  # 30 and 50 days
+    assert f["stays_long"] == 1 and f["stays_long_share"] == 50.0
+    assert f["stays_estimated_days"] == 30  # 2 in place / (2 exits in 30 days)
+    assert f["sheltered"] == 4 and f["sheltered_with_procedures"] == 1 and f["sheltered_with_procedures_share"] == 25.0
+    # People met in November: Ana (26), Bob (46), Cid (no birth year, on the street since 2019).
+    assert f["people"] == 3
+    assert g["gender"] == {"woman": 1, "man": 2}
+    assert g["age"] == {"26_35": 1, "46_55": 1, "unknown": 1}
+    assert g["street"] == {"under_1": 1, "5_plus": 1, "unknown": 1}
+    assert g["custom:Dog"] == {"true": 1, "unknown": 2}
+
+
+def test_previous_period_and_team_filter(db):
+    org, patrol, other, rest = data_set(db)
+    scope = Scope(org.id, date(2026, 11, 1), date(2026, 11, 30), (patrol.id,))
+    f = compute(db, scope).figures
+    assert f["encounters"] == 2 and f["persons_met"] == 2 and f["rounds"] == 2
+    assert f["new_persons"] == 1
+    assert f["checkins"] == 0 and f["checkin_occupancy"] is None  # the patrol has no places
+    assert f["needs"] == 2
+    prev = scope.previous()
+    assert (prev.start, prev.end) == (date(2026, 10, 2), date(2026, 10, 31))
+    before = compute(db, prev).figures
+    assert before["encounters"] == 1 and before["rounds"] == 1 and before["materials"] == 0
+    assert before["needs_median_days"] is None and before["stays_estimated_days"] is None
+
+
+def test_other_organisations_never_count(db):
+    org, *_ = data_set(db)
+    stranger = make_org(db)
+    make_encounter(db, stranger, at=at(3))
+    f = compute(db, Scope(stranger.id, date(2026, 11, 1), date(2026, 11, 30))).figures
+    assert f["encounters"] == 1 and f["persons_met"] == 1 and f["needs"] == 0 and f["stays_occupancy"] == 0
