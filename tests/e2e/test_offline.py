@@ -147,10 +147,12 @@ def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
     expect(page.locator("#toasts")).to_contain_text("Some records are only on this phone")
     assert "/account" in page.url
     page.unroute("**/api/sync/**")
-    page.reload()
+    # The counter starts hidden on every page: wait for the outbox to be sent on load, not just for "hidden".
+    with page.expect_response(lambda r: "/api/sync/push" in r.url and r.status == 200, timeout=30_000):
+        page.reload()
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url("**/login**")
+    page.wait_for_url("**/login**", timeout=20_000)
     page.goto("/login")
     kept = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
     assert "parcours" in kept  # the database stays, emptied: nothing of the outbox, the key or the persons
