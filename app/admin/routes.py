@@ -25,7 +25,7 @@ def _user_form(request, session, actor, user=None, values=None, errors=None, inv
         values = (
             {"id": uuid.uuid4(), "role": "worker", "team_ids": []}
             if user is None
-            else {**user.model_dump(), "team_ids": service.user_team_ids(session, user)}
+            else {**user.model_dump(), "team_ids": service.membership_team_ids(session, user)}
         )
     ctx = {"user": user, "values": values, "errors": errors or {}, "teams": teams, "invite_token": invite_token}
     if user is not None:

@@ -97,7 +97,8 @@ def list_users(session: Session, actor: Actor) -> list[tuple[User, list[str]]]:
     return [(u, names[u.id]) for u in users]
 
 
-def user_team_ids(session: Session, user: User) -> list[uuid.UUID]:
+def membership_team_ids(session: Session, user: User) -> list[uuid.UUID]:
+    """Every team the user belongs to, archived ones included (the user form shows them all)."""
     return list(session.exec(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)))
 
 
@@ -189,7 +190,7 @@ def update_user(session: Session, actor: Actor, user: User, form: UserForm) -> U
         "email": user.email,
         "name": user.name,
         "lang": user.lang,
-        "teams": sorted(map(str, user_team_ids(session, user))),
+        "teams": sorted(map(str, membership_team_ids(session, user))),
     }
     user.name, user.email, user.role, user.lang = form.name, form.email, form.role, form.lang
     _set_health_access(session, actor, user, form.health_access)

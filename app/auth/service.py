@@ -212,6 +212,7 @@ def _digest(token: str) -> str:
 
 
 def user_team_ids(session: Session, user: User) -> list[uuid.UUID]:
+    """The live teams (not archived, not deleted) the user may pick for the session."""
     rows = session.exec(
         select(Team.id)
         .join(TeamMembership, col(TeamMembership.team_id) == col(Team.id))
