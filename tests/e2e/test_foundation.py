@@ -20,7 +20,9 @@ def test_worker_signs_in_picks_a_team_sees_home_and_signs_out(page):
     expect(nav).to_be_visible()
     box = nav.bounding_box()
     assert box and box["y"] + box["height"] <= 740 and box["width"] == 360, "bottom navigation fits the phone"
-    nav.get_by_role("link", name="Account").click()
+    # Account (and sign-out) is the name in the top bar; changing team is the team's chip.
+    expect(page.locator("header").get_by_role("link", name="Maraude métro ligne 12")).to_have_attribute("href", "/team")
+    page.locator("header").get_by_role("link", name="Account").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto("/")
