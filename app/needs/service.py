@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import and_, not_, or_
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
 from app.crypto import encrypted_column, seal, unseal
+from app.field.days import day_bounds, working_day
 from app.i18n import _, lazy
 from app.models import (
     Need,
@@ -82,6 +84,63 @@ NO_DUE_DATE = date(9999, 12, 31)
 
 def today() -> date:
     return utcnow().astimezone(TZ).date()
+
+
+@dataclass(frozen=True)
+class WorkDay:
+    """A team's working day as its need lists see it (app/field/days.py): the day, and the local time it starts
+    at (midnight, or noon for night teams, whose "today" runs from noon to noon). A need due on a day at a time
+    belongs to the working day that holds that instant; a need due on a day without a time belongs to that day.
+    So for a night team on Monday, "today" holds Monday's needs without a time or from 12:00, and Tuesday's
+    before 12:00; Monday's needs before noon are already overdue."""
+
+    day: date
+    starts: time = time(0)
+
+    def of(self, due_on: date, due_time: time | None) -> date:
+        """The working day a due day and time belong to."""
+        return due_on - timedelta(days=1) if due_time is not None and due_time < self.starts else due_on
+
+    def before(self, due_on, due_time):
+        """SQL: due before this working day started (overdue when still open)."""
+        if self.starts == time(0):
+            return due_on < self.day
+        return and_(due_on <= self.day, or_(due_on < self.day, due_time < self.starts))
+
+    def within(self, due_on, due_time):
+        """SQL: due during this working day."""
+        if self.starts == time(0):
+            return due_on == self.day
+        nxt = self.day + timedelta(days=1)
+        return and_(
+            due_on >= self.day,
+            due_on <= nxt,
+            or_(
+                and_(due_on == self.day, or_(due_time.is_(None), due_time >= self.starts)),
+                and_(due_on == nxt, due_time < self.starts),
+            ),
+        )
+
+    def after(self, due_on, due_time):
+        """SQL: due after this working day ends."""
+        if self.starts == time(0):
+            return due_on > self.day
+        nxt = self.day + timedelta(days=1)
+        return and_(due_on >= nxt, or_(due_on > nxt, due_time.is_(None), due_time >= self.starts))
+
+
+def work_day(team: Team | None, at: datetime | None = None) -> WorkDay:
+    """The working day of `team` at `at` (now by default); the calendar day when there is no team."""
+    if team is None:
+        return WorkDay((at or utcnow()).astimezone(TZ).date())
+    day = working_day(team, at)
+    return WorkDay(day, day_bounds(team, day)[0].astimezone(TZ).time())
+
+
+def actor_day(session: Session, actor: Actor) -> WorkDay:
+    """The working day of the team the actor works with today (what "overdue" means on the pages they see)."""
+    team = session.get(Team, actor.team_id) if actor.team_id else None
+    return work_day(team if team is not None and team.org_id == actor.org_id else None)
 
 
 def status_label(status: str) -> str:
@@ -157,6 +216,7 @@ class NeedRow:
     persons: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     assigned: str | None = None
+    day: WorkDay | None = None  # the working day "overdue" is measured against (today's calendar day if None)
 
     @property
     def is_open(self) -> bool:
@@ -165,7 +225,8 @@ class NeedRow:
     @property
     def overdue(self) -> bool:
         n = self.need
-        return self.is_open and n.due_on is not None and n.due_on < today()
+        day = self.day or WorkDay(today())
+        return self.is_open and n.due_on is not None and day.of(n.due_on, n.due_time) < day.day
 
     @property
     def summary(self) -> str:
@@ -178,8 +239,9 @@ class NeedRow:
         return (self.description or "").strip().split("\n", 1)[0][:160] if self.categories else ""
 
 
-def rows_for(session: Session, actor: Actor, needs: list[Need]) -> list[NeedRow]:
-    """What lists show of each need, read in one query per link table (never one per need)."""
+def rows_for(session: Session, actor: Actor, needs: list[Need], day: WorkDay | None = None) -> list[NeedRow]:
+    """What lists show of each need, read in one query per link table (never one per need). `day`: the working
+    day against which a need is overdue (the calendar day by default)."""
     if not needs:
         return []
     ids = [n.id for n in needs]
@@ -216,6 +278,7 @@ def rows_for(session: Session, actor: Actor, needs: list[Need]) -> list[NeedRow]
             persons=persons.get(n.id, []),
             teams=teams.get(n.id, []),
             assigned=names.get(n.assigned_to) if n.assigned_to else None,
+            day=day,
         )
         for n in needs
     ]
@@ -292,16 +355,23 @@ def _base(actor: Actor, team: Team | None, filt: NeedFilter):
     return stmt, cols
 
 
-def _view(stmt, cols, view: str, day: date):
+def _view(stmt, cols, view: str, day: WorkDay):
+    """The list `view` of the working day `day`: each is one range of the due day (then a filter on the time for
+    night teams, whose day straddles two dates)."""
     is_open, is_closed, due_on, due_time, closed_at, undated = cols
     if view == "overdue":
-        return stmt.where(is_open, due_on < day).order_by(due_on, due_time.is_(None), due_time, col(Need.id))
+        return stmt.where(is_open, day.before(due_on, due_time)).order_by(
+            due_on, due_time.is_(None), due_time, col(Need.id)
+        )
     if view == "today":
-        return stmt.where(is_open, due_on == day).order_by(due_time.is_(None), due_time, col(Need.id))
+        return stmt.where(is_open, day.within(due_on, due_time)).order_by(
+            due_on, due_time.is_(None), due_time, col(Need.id)
+        )
     if view == "upcoming":
+        after = day.after(due_on, due_time)
         if undated is None:  # need_teams: undated needs carry NO_DUE_DATE, so this is one index range
-            return stmt.where(is_open, due_on > day).order_by(due_on, due_time, col(Need.id))
-        return stmt.where(is_open, (due_on > day) | undated).order_by(due_on.is_(None), due_on, due_time, col(Need.id))
+            return stmt.where(is_open, after).order_by(due_on, due_time, col(Need.id))
+        return stmt.where(is_open, after | undated).order_by(due_on.is_(None), due_on, due_time, col(Need.id))
     if view == "done":
         return stmt.where(is_closed).order_by(closed_at.desc(), col(Need.id))
     return stmt.order_by(col(Need.created_at).desc(), col(Need.id))
@@ -313,9 +383,10 @@ def list_needs(session: Session, actor: Actor, team: Team | None, filt: NeedFilt
     if team is None and filt.person_id is None:
         return [], False
     stmt, cols = _base(actor, team, filt)
-    stmt = _view(stmt, cols, filt.view, today())
+    day = work_day(team)
+    stmt = _view(stmt, cols, filt.view, day)
     needs = list(session.exec(stmt.offset((filt.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return rows_for(session, actor, needs[:PAGE_SIZE]), len(needs) > PAGE_SIZE
+    return rows_for(session, actor, needs[:PAGE_SIZE], day), len(needs) > PAGE_SIZE
 
 
 BADGE_CAP = 100  # a badge counts at most this many ("99+"): its cost stays bounded whatever the backlog
@@ -323,11 +394,12 @@ BADGE_CAP = 100  # a badge counts at most this many ("99+"): its cost stays boun
 
 def counts(session: Session, actor: Actor, team: Team) -> dict[str, int]:
     """How many open needs of the team are overdue and due today (badges on the list's tabs), up to BADGE_CAP."""
-    day = today()
+    day = work_day(team)
+    due_on, due_time = col(NeedTeam.due_on), col(NeedTeam.due_time)
     base = select(NeedTeam.need_id).where(NeedTeam.team_id == team.id, col(NeedTeam.open).is_(True))
     return {
         name: session.exec(select(func.count()).select_from(base.where(clause).limit(BADGE_CAP).subquery())).one()
-        for name, clause in (("overdue", col(NeedTeam.due_on) < day), ("today", NeedTeam.due_on == day))
+        for name, clause in (("overdue", day.before(due_on, due_time)), ("today", day.within(due_on, due_time)))
     }
 
 
@@ -347,30 +419,44 @@ def person_list(
         )
     else:
         stmt = stmt.order_by(col(Need.status).in_(OPEN).desc(), col(Need.created_at).desc())
-    return rows_for(session, actor, list(session.exec(stmt.limit(limit))))
+    return rows_for(session, actor, list(session.exec(stmt.limit(limit))), actor_day(session, actor))
 
 
 def week(session: Session, actor: Actor, team: Team, start: date) -> list[tuple[date, list[NeedRow]]]:
-    """The seven days from `start` with the team's needs due on each (open and done, not cancelled)."""
+    """The seven working days from `start` with the team's needs due in each (open and done, not cancelled),
+    at most WEEK_LIMIT of them.
+
+    One range of ix_need_teams_team_due (team, due day, due time), read in its order, so the LIMIT stops the scan
+    whatever the team's backlog; then the persons, categories and teams of the page in one query each
+    (rows_for), never one per need. For a night team a need due on the Tuesday before noon belongs to Monday's
+    working day, hence the extra date read at the end and the filter on the time."""
     actor.require("needs.read")
-    end = start + timedelta(days=6)
+    day = work_day(team)
+    last = WorkDay(start + timedelta(days=6), day.starts)
+    due_on, due_time = col(NeedTeam.due_on), col(NeedTeam.due_time)
     stmt = (
         select(Need)
         .join(NeedTeam, col(NeedTeam.need_id) == col(Need.id))
-        .where(NeedTeam.team_id == team.id, col(NeedTeam.due_on) >= start, col(NeedTeam.due_on) <= end)
+        .where(NeedTeam.team_id == team.id, due_on >= start, due_on <= last.day + timedelta(days=1))
+        .where(not_(WorkDay(start, day.starts).before(due_on, due_time)), not_(last.after(due_on, due_time)))
         .where(col(Need.deleted_at).is_(None), Need.status != "cancelled")
-        .order_by(col(NeedTeam.due_on), col(NeedTeam.due_time).is_(None), col(NeedTeam.due_time))
+        .order_by(due_on, due_time.nulls_last(), col(Need.id))
         .limit(WEEK_LIMIT)
     )
-    rows = rows_for(session, actor, list(session.exec(stmt)))
-    days = [start + timedelta(days=i) for i in range(7)]
-    return [(d, [r for r in rows if r.need.due_on == d]) for d in days]
+    rows = rows_for(session, actor, list(session.exec(stmt)), day)
+    by_day: dict[date, list[NeedRow]] = {}
+    for r in rows:
+        assert r.need.due_on is not None  # in range
+        by_day.setdefault(day.of(r.need.due_on, r.need.due_time), []).append(r)
+    return [(d, by_day.get(d, [])) for d in (start + timedelta(days=i) for i in range(7))]
 
 
 def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit: int = 10) -> list[NeedRow]:
     """Urgent and overdue open needs of the team, for its home page: overdue first (oldest due), then urgent."""
     if team_id is None or not actor.can("needs.read"):
         return []
+    team = session.get(Team, team_id)
+    day = work_day(team if team is not None and team.org_id == actor.org_id else None)
     base = (
         select(Need)
         .join(NeedTeam, col(NeedTeam.need_id) == col(Need.id))
@@ -378,7 +464,9 @@ def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit:
     )
     overdue = list(
         session.exec(
-            base.where(col(NeedTeam.due_on) < today()).order_by(col(NeedTeam.due_on), col(Need.id)).limit(limit)
+            base.where(day.before(col(NeedTeam.due_on), col(NeedTeam.due_time)))
+            .order_by(col(NeedTeam.due_on), col(Need.id))
+            .limit(limit)
         )
     )
     urgent = list(
@@ -387,7 +475,7 @@ def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit:
         )
     )
     seen = {n.id for n in overdue}
-    return rows_for(session, actor, (overdue + [n for n in urgent if n.id not in seen])[:limit])
+    return rows_for(session, actor, (overdue + [n for n in urgent if n.id not in seen])[:limit], day)
 
 
 # ---------------------------------------------------------------- writing
@@ -685,7 +773,7 @@ def form_values(session: Session, actor: Actor, need: Need | None, person_id: uu
             "id": uuid.uuid4(),
             "person_ids": [person_id] if person_id else [],
             "team_ids": [actor.team_id] if actor.team_id else [],
-            "due_on": today().isoformat(),
+            "due_on": actor_day(session, actor).day.isoformat(),
         }
     row = rows_for(session, actor, [need])[0]
     values = need.model_dump()
