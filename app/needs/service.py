@@ -465,7 +465,7 @@ def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit:
     overdue = list(
         session.exec(
             base.where(day.before(col(NeedTeam.due_on), col(NeedTeam.due_time)))
-            .order_by(col(NeedTeam.due_on), col(Need.id))
+            .order_by(col(NeedTeam.due_on), col(NeedTeam.due_time).nulls_last(), col(Need.id))
             .limit(limit)
         )
     )

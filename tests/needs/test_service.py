@@ -224,3 +224,84 @@ def test_merging_two_records_keeps_one_link_to_a_need_of_both(db, org, team, act
     assert [pid for pid, _a in service.rows_for(db, actor, [shared])[0].persons] == [a.id]
     assert [pid for pid, _a in service.rows_for(db, actor, [own])[0].persons] == [a.id]
     assert timeline.count(db, actor, a.id, "open_needs") == 2
+
+
+def _at(monkeypatch, *local):
+    """Freeze the clock at a Paris time for the working-day helpers and the needs service."""
+    from datetime import datetime
+
+    from app.web import TZ
+
+    now = datetime(*local, tzinfo=TZ)
+    monkeypatch.setattr("app.field.days.utcnow", lambda: now)
+    monkeypatch.setattr("app.needs.service.utcnow", lambda: now)
+
+
+def test_a_night_teams_lists_run_from_noon_to_noon_around_midnight_and_noon(db, org, actor, monkeypatch):
+    night = make_team(db, org, name="Night patrol", noon_to_noon=True)
+    day_team = make_team(db, org, name="Day patrol")
+    monday, tuesday = date(2026, 3, 9), date(2026, 3, 10)
+    dues = {
+        "Mon 09:00": (monday, time(9)),  # before Monday noon: Sunday's night shift
+        "Mon": (monday, None),
+        "Mon 20:00": (monday, time(20)),
+        "Tue 03:00": (tuesday, time(3)),  # the end of Monday's night shift
+        "Tue 12:00": (tuesday, time(12)),
+        "Tue": (tuesday, None),
+    }
+    for alias, (due_on, due_time) in dues.items():
+        person = make_person(db, org, alias)
+        need(db, actor, [person], night, due_on=due_on, due_time=due_time)
+        need(db, actor, [person], day_team, due_on=due_on, due_time=due_time)
+
+    def lists(team):
+        return {
+            v: set(aliases(service.list_needs(db, actor, team, NeedFilter(view=v))[0]))
+            for v in ("overdue", "today", "upcoming")
+        }
+
+    monday_shift = {
+        "overdue": {"Mon 09:00"},
+        "today": {"Mon", "Mon 20:00", "Tue 03:00"},
+        "upcoming": {"Tue 12:00", "Tue"},
+    }
+    for moment in ((2026, 3, 9, 12, 0), (2026, 3, 9, 23, 59), (2026, 3, 10, 0, 1), (2026, 3, 10, 11, 59)):
+        _at(monkeypatch, *moment)
+        assert lists(night) == monday_shift, moment  # midnight changes nothing for a night team
+        assert service.counts(db, actor, night) == {"overdue": 1, "today": 3}
+    # ...whereas a day team's "today" turned at midnight.
+    assert lists(day_team) == {
+        "overdue": {"Mon 09:00", "Mon", "Mon 20:00"},
+        "today": {"Tue 03:00", "Tue 12:00", "Tue"},
+        "upcoming": set(),
+    }
+    # Noon on Tuesday: the night team's Monday shift is over.
+    _at(monkeypatch, 2026, 3, 10, 12, 0)
+    assert lists(night) == {
+        "overdue": {"Mon 09:00", "Mon", "Mon 20:00", "Tue 03:00"},
+        "today": {"Tue 12:00", "Tue"},
+        "upcoming": set(),
+    }
+    home = service.home_needs(db, actor, night.id)
+    assert aliases(home) == ["Mon 09:00", "Mon 20:00", "Mon", "Tue 03:00"] and all(r.overdue for r in home)
+    # Late on Monday night, "Tue 03:00" is today's, not overdue, on the night team's rows.
+    _at(monkeypatch, 2026, 3, 10, 4, 0)
+    today_rows = service.list_needs(db, actor, night, NeedFilter(view="today"))[0]
+    assert {aliases([r])[0]: r.overdue for r in today_rows}["Tue 03:00"] is False
+    assert [aliases([r])[0] for r in service.home_needs(db, actor, night.id)] == ["Mon 09:00"]
+
+
+def test_a_night_teams_week_puts_the_small_hours_in_the_shift_they_end(db, org, actor, monkeypatch):
+    _at(monkeypatch, 2026, 3, 10, 4, 0)  # Tuesday 04:00: still Monday's shift
+    night = make_team(db, org, name="Night patrol", noon_to_noon=True)
+    monday = date(2026, 3, 9)
+    need(db, actor, [make_person(db, org, "Sunday night")], night, due_on=monday, due_time=time(6))
+    need(db, actor, [make_person(db, org, "Monday night")], night, due_on=monday + timedelta(days=1), due_time=time(2))
+    need(db, actor, [make_person(db, org, "Sunday")], night, due_on=monday + timedelta(days=6))
+    need(db, actor, [make_person(db, org, "After Sunday")], night, due_on=monday + timedelta(days=7), due_time=time(1))
+    need(db, actor, [make_person(db, org, "Next Monday")], night, due_on=monday + timedelta(days=7), due_time=time(13))
+    days = dict(service.week(db, actor, night, monday))
+    assert {d.isoformat(): aliases(rows) for d, rows in days.items() if rows} == {
+        "2026-03-09": ["Monday night"],
+        "2026-03-15": ["Sunday", "After Sunday"],
+    }
