@@ -18,6 +18,7 @@ from app.field.days import TIME_BANDS, local_input, working_day
 from app.field.forms import AnonymousForm, EncounterForm, EndRoundForm, ObservationForm, ReportForm, RoundForm
 from app.i18n import _
 from app.models import Team
+from app.needs import service as needs
 from app.web import env, parse_form, redirect, render
 
 router = APIRouter()
@@ -58,6 +59,7 @@ def _encounter_form(request, session, actor: Actor, values: dict[str, Any], erro
         "materials": catalogue.shown_materials(catalogue.material_map(session, actor), values),
         "services": catalogue.services(session, actor, "encounter"),
         "round": rounds.views(session, actor, [choices.round])[0] if choices.round else None,
+        "need_groups": needs.grouped(needs.categories(session, actor)) if actor.can("needs.write") else [],
     }
     return render(request, "field/encounter_form.html", ctx, status=422 if errors and status == 200 else status)
 

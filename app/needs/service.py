@@ -36,7 +36,7 @@ from app.models import (
 from app.needs.forms import NeedFilter, NeedForm
 from app.persons import timeline
 from app.persons.service import user_names
-from app.web import TZ
+from app.web import TZ, validate_form
 
 encrypted_column(Need, "description")
 
@@ -602,6 +602,74 @@ def create_need(session: Session, actor: Actor, form: NeedForm) -> Need:
     session.flush()
     record(session, actor, "need.created", entity_type="need", entity_id=need.id)
     return need
+
+
+# ---------------------------------------------------------------- a need recorded with an encounter
+# The encounter form's optional "Need / request" section: its inputs and the NeedForm fields they fill.
+ENCOUNTER_FIELDS = {
+    "category_ids": "need_category_ids",
+    "description": "need_description",
+    "urgent": "need_urgent",
+    "due_on": "need_due_on",
+    "person_ids": "person_ids",
+}
+
+
+def encounter_need_id(encounter_id: uuid.UUID) -> uuid.UUID:
+    """The id of the need recorded with an encounter: derived from the encounter's (client-generated) id, so
+    that a form sent twice, or replayed from a phone's outbox, still makes one need, and the home page can say
+    that the need was recorded."""
+    return uuid.uuid5(encounter_id, "need")
+
+
+def encounter_need(
+    session: Session,
+    actor: Actor,
+    *,
+    encounter_id: uuid.UUID,
+    person_ids: list[uuid.UUID],
+    team_id: uuid.UUID,
+    category_ids: list[uuid.UUID],
+    description: str | None,
+    urgent: bool,
+    due_on: date | None,
+) -> NeedForm | None:
+    """Check the need typed on an encounter form, before anything is written: the NeedForm to give create_need
+    once the encounter's persons exist (those created on the spot too), or None when the section was left empty.
+    The same rules as the need form; errors come back under the encounter form's input names."""
+    description = (description or "").strip() or None
+    if not category_ids and description is None:
+        if urgent or due_on is not None:
+            raise FieldErrors({"need_description": _("Say what is needed: choose a category or write a few words.")})
+        return None
+    actor.require("needs.write")
+    values = {
+        "id": encounter_need_id(encounter_id),
+        "person_ids": person_ids,
+        "team_ids": [team_id],
+        "category_ids": category_ids,
+        "description": description,
+        "urgent": urgent,
+        "due_on": due_on,
+    }
+    result = validate_form(NeedForm, values)
+    if not result.ok or result.data is None:
+        raise FieldErrors({ENCOUNTER_FIELDS.get(k, "__all__"): v for k, v in result.errors.items()})
+    try:
+        _check_categories(session, actor, result.data.category_ids)
+    except FieldErrors as exc:
+        raise FieldErrors({"need_category_ids": exc.errors["category_ids"]}) from None
+    return result.data
+
+
+def recorded_with(session: Session, actor: Actor, encounter_id: uuid.UUID) -> NeedRow | None:
+    """The need recorded with an encounter, if any (and the actor may read needs)."""
+    if not actor.can("needs.read"):
+        return None
+    need = session.get(Need, encounter_need_id(encounter_id))
+    if need is None or need.org_id != actor.org_id or need.deleted_at is not None:
+        return None
+    return rows_for(session, actor, [need], actor_day(session, actor))[0]
 
 
 def update_need(session: Session, actor: Actor, need: Need, form: NeedForm) -> Need:
