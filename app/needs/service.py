@@ -19,6 +19,7 @@ from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
 from app.crypto import encrypted_column, seal, unseal
+from app.field import report
 from app.field.days import day_bounds, working_day
 from app.i18n import _, lazy
 from app.models import (
@@ -974,3 +975,61 @@ def _needs_only_about(session: Session, person_ids: set[uuid.UUID]) -> list[tupl
     ids = list(session.execute(theirs.except_(others)).scalars())  # read now: deleting links changes the answer
     table = Need.__table__  # type: ignore[attr-defined]
     return [(table, table.c.id.in_(ids))] if ids else []
+
+
+# ---------------------------------------------------------------- the team's daily report
+def _day_of(team: Team, start: datetime) -> WorkDay:
+    """The working day that starts at `start` (a UTC instant from app/field/days.py: day_bounds)."""
+    local = start.astimezone(TZ)
+    return WorkDay(local.date(), local.time())
+
+
+def _team_needs(team: Team):
+    return (
+        select(func.count())
+        .select_from(NeedTeam)
+        .join(Need, col(Need.id) == col(NeedTeam.need_id))
+        .where(NeedTeam.team_id == team.id, col(Need.deleted_at).is_(None))
+    )
+
+
+def created_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
+    """Needs of the team recorded during its working day [start, end): the organisation's needs of that day
+    (ix_needs_org_created), each checked against the team by the primary key of need_teams."""
+    if not actor.can("needs.read"):
+        return None
+    return session.exec(
+        select(func.count())
+        .select_from(Need)
+        .where(Need.org_id == team.org_id, Need.created_at >= start, Need.created_at < end)
+        .where(col(Need.deleted_at).is_(None))
+        .where(select(NeedTeam.need_id).where(NeedTeam.need_id == Need.id, NeedTeam.team_id == team.id).exists())
+    ).one()
+
+
+def done_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
+    """Needs of the team marked done during its working day (ix_need_teams_team_open_closed)."""
+    if not actor.can("needs.read"):
+        return None
+    closed = col(NeedTeam.closed_at)
+    return session.exec(
+        _team_needs(team).where(col(NeedTeam.open).is_(False), closed >= start, closed < end, Need.status == "done")
+    ).one()
+
+
+def overdue_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
+    """Needs of the team that were overdue during its working day: due before the day started, recorded before
+    it ended, and not closed when it started. Two index ranges: the open ones by due day
+    (ix_need_teams_team_open_due), and those closed since the day started (ix_need_teams_team_open_closed)."""
+    if not actor.can("needs.read"):
+        return None
+    day = _day_of(team, start)
+    due_before = day.before(col(NeedTeam.due_on), col(NeedTeam.due_time))
+    still_open = col(NeedTeam.open).is_(True)
+    closed_since = and_(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
+    return session.exec(_team_needs(team).where(due_before, Need.created_at < end, or_(still_open, closed_since))).one()
+
+
+report.register_figure("needs_created", lazy("Needs recorded"), created_in_day)
+report.register_figure("needs_done", lazy("Needs done"), done_in_day)
+report.register_figure("needs_overdue", lazy("Needs overdue"), overdue_in_day)

@@ -322,6 +322,9 @@ def test_a_need_typed_on_the_encounter_form_is_kept_on_error_and_created_with_it
     assert "Nadia" in home.text.split("Urgent and overdue needs")[1]  # urgent: on the team's home
     person_page = client.get(f"/persons/{person.id}").text
     assert "Need: ID papers" in person_page and "Carte d&#39;identité volée" in person_page
+    day = working_day(team).isoformat()
+    day_report = client.get(f"/reports/{team.id}/{day}").text
+    assert "Needs recorded" in day_report and '<dd data-figure="needs_created">1</dd>' in day_report
 
 
 def test_the_reception_role_sees_no_need_section(client, db, org, rest_area):

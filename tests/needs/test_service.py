@@ -305,3 +305,56 @@ def test_a_night_teams_week_puts_the_small_hours_in_the_shift_they_end(db, org, 
         "2026-03-09": ["Monday night"],
         "2026-03-15": ["Sunday", "After Sunday"],
     }
+
+
+def test_the_daily_report_counts_the_needs_recorded_done_and_overdue_in_a_night_teams_working_day(
+    db, org, actor, monkeypatch
+):
+    from datetime import datetime
+
+    from app.field import report
+    from app.web import TZ
+
+    night = make_team(db, org, name="Night patrol", noon_to_noon=True)
+    monday, sunday = date(2026, 3, 9), date(2026, 3, 8)
+
+    def paris(d, h, m=0):
+        return datetime(d.year, d.month, d.day, h, m, tzinfo=TZ)
+
+    def make(alias, created, team=night, **kw):
+        n = need(db, actor, [make_person(db, org, alias)], team, **kw)
+        n.created_at = created
+        db.add(n)
+        db.flush()
+        return n
+
+    def close(n, status, at):
+        monkeypatch.setattr("app.needs.service.utcnow", lambda: at)
+        service.set_status(db, actor, n, status)
+
+    tuesday = monday + timedelta(days=1)
+    in_day = make("Recorded and done", paris(monday, 13), due_on=tuesday)
+    close(in_day, "done", paris(tuesday, 2))  # 02:00: still Monday's shift
+    make("Overdue, open", paris(monday, 11), due_on=sunday)
+    make("Recorded in the small hours, overdue", paris(tuesday, 11, 30), due_on=monday, due_time=time(9))
+    early = make("Done before the shift", paris(sunday, 10), due_on=monday, due_time=time(10))
+    close(early, "done", paris(monday, 11))
+    late = make("Overdue, done during the shift", paris(sunday, 9), due_on=sunday)
+    close(late, "done", paris(monday, 15))
+    make("Next shift", paris(tuesday, 12, 30), due_on=sunday)
+    dropped = make("Cancelled", paris(sunday, 9), due_on=tuesday)
+    close(dropped, "cancelled", paris(monday, 20))
+    make("Another team's", paris(monday, 14), team=make_team(db, org), due_on=sunday)
+
+    def figures(day):
+        return {key: value for key, _label, value in report.figures(db, actor, night, day).extra}
+
+    assert figures(monday) == {"needs_created": 2, "needs_done": 2, "needs_overdue": 3}
+    # Sunday's shift (Sunday noon to Monday noon): "Overdue, open" recorded at 11:00 on Monday, one done.
+    assert figures(sunday) == {"needs_created": 1, "needs_done": 1, "needs_overdue": 0}
+    # Figures the actor may not read are not shown at all.
+    reader = actor_for(make_user(db, org, role="reception", teams=[night]), night)
+    assert all(
+        fn(db, reader, night, *report.day_bounds(night, monday)) is None
+        for fn in (service.created_in_day, service.done_in_day, service.overdue_in_day)
+    )
