@@ -240,12 +240,17 @@ class NeedRow:
         return (self.description or "").strip().split("\n", 1)[0][:160] if self.categories else ""
 
 
-def rows_for(session: Session, actor: Actor, needs: list[Need], day: WorkDay | None = None) -> list[NeedRow]:
+def rows_for(
+    session: Session, actor: Actor, needs: list[Need], day: WorkDay | None = None, *, page=None, teams: bool = True
+) -> list[NeedRow]:
     """What lists show of each need, read in one query per link table (never one per need). `day`: the working
-    day against which a need is overdue (the calendar day by default)."""
+    day against which a need is overdue (the calendar day by default). `page`: the statement that read `needs`;
+    for a long page the link tables are then read with it as a subquery (the index range again, a few ms)
+    instead of a list of hundreds of bound ids that the driver would parse and send on every query. `teams`:
+    False when the page does not show the teams in charge (one query less)."""
     if not needs:
         return []
-    ids = [n.id for n in needs]
+    ids: Any = [n.id for n in needs] if page is None else page.with_only_columns(col(Need.id)).scalar_subquery()
     cats: dict[uuid.UUID, list[str]] = {}
     for need_id, label in session.exec(
         select(NeedCategoryLink.need_id, NeedCategory.label)
@@ -262,14 +267,18 @@ def rows_for(session: Session, actor: Actor, needs: list[Need], day: WorkDay | N
         .order_by(Person.alias)
     ):
         persons.setdefault(need_id, []).append((person_id, alias))
-    teams: dict[uuid.UUID, list[str]] = {}
-    for need_id, name in session.exec(
-        select(NeedTeam.need_id, Team.name)
-        .join(Team, col(Team.id) == col(NeedTeam.team_id))
-        .where(col(NeedTeam.need_id).in_(ids))
-        .order_by(Team.name)
+    in_charge: dict[uuid.UUID, list[str]] = {}
+    for need_id, name in (
+        session.exec(
+            select(NeedTeam.need_id, Team.name)
+            .join(Team, col(Team.id) == col(NeedTeam.team_id))
+            .where(col(NeedTeam.need_id).in_(ids))
+            .order_by(Team.name)
+        )
+        if teams
+        else []
     ):
-        teams.setdefault(need_id, []).append(name)
+        in_charge.setdefault(need_id, []).append(name)
     names = user_names(session, {n.assigned_to for n in needs})
     return [
         NeedRow(
@@ -277,7 +286,7 @@ def rows_for(session: Session, actor: Actor, needs: list[Need], day: WorkDay | N
             description=unseal(session, n, "description") if n.description else None,
             categories=cats.get(n.id, []),
             persons=persons.get(n.id, []),
-            teams=teams.get(n.id, []),
+            teams=in_charge.get(n.id, []),
             assigned=names.get(n.assigned_to) if n.assigned_to else None,
             day=day,
         )
@@ -441,10 +450,10 @@ def week(session: Session, actor: Actor, team: Team, start: date) -> list[tuple[
         .where(NeedTeam.team_id == team.id, due_on >= start, due_on <= last.day + timedelta(days=1))
         .where(not_(WorkDay(start, day.starts).before(due_on, due_time)), not_(last.after(due_on, due_time)))
         .where(col(Need.deleted_at).is_(None), Need.status != "cancelled")
-        .order_by(due_on, due_time.nulls_last(), col(Need.id))
+        .order_by(due_on, due_time.nulls_last(), col(NeedTeam.need_id))
         .limit(WEEK_LIMIT)
     )
-    rows = rows_for(session, actor, list(session.exec(stmt)), day)
+    rows = rows_for(session, actor, list(session.exec(stmt)), day, page=stmt, teams=False)
     by_day: dict[date, list[NeedRow]] = {}
     for r in rows:
         assert r.need.due_on is not None  # in range
@@ -1018,16 +1027,30 @@ def done_in_day(session: Session, actor: Actor, team: Team, start: datetime, end
 
 
 def overdue_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
-    """Needs of the team that were overdue during its working day: due before the day started, recorded before
-    it ended, and not closed when it started. Two index ranges: the open ones by due day
-    (ix_need_teams_team_open_due), and those closed since the day started (ix_need_teams_team_open_closed)."""
+    """Needs of the team that were overdue during its working day: due before the day started, not closed when
+    it started, and recorded before it ended. Read from the team lists' copy in need_teams (needs are never
+    tombstoned: an erasure deletes them), as open ones (an index-only range of ix_need_teams_team_open_due)
+    plus those closed since the day started (ix_need_teams_team_open_closed), minus those recorded after the
+    day ended (ix_needs_org_created: nothing for the current day). Each part is bounded by the team's current
+    backlog or by what happened since the day, never by its whole history."""
     if not actor.can("needs.read"):
         return None
-    day = _day_of(team, start)
-    due_before = day.before(col(NeedTeam.due_on), col(NeedTeam.due_time))
-    still_open = col(NeedTeam.open).is_(True)
-    closed_since = and_(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
-    return session.exec(_team_needs(team).where(due_before, Need.created_at < end, or_(still_open, closed_since))).one()
+    due_before = _day_of(team, start).before(col(NeedTeam.due_on), col(NeedTeam.due_time))
+    open_or_closed_since = or_(
+        col(NeedTeam.open).is_(True), and_(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
+    )
+    base = select(func.count()).select_from(NeedTeam).where(NeedTeam.team_id == team.id, due_before)
+    still_open = base.where(col(NeedTeam.open).is_(True))
+    closed_since = base.where(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
+    recorded_after = (
+        select(func.count())
+        .select_from(Need)
+        .join(NeedTeam, and_(col(NeedTeam.need_id) == col(Need.id), NeedTeam.team_id == team.id))
+        .where(Need.org_id == team.org_id, Need.created_at >= end, due_before, open_or_closed_since)
+    )
+    return session.exec(
+        select(still_open.scalar_subquery() + closed_since.scalar_subquery() - recorded_after.scalar_subquery())
+    ).one()
 
 
 report.register_figure("needs_created", lazy("Needs recorded"), created_in_day)
