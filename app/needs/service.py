@@ -241,16 +241,14 @@ class NeedRow:
 
 
 def rows_for(
-    session: Session, actor: Actor, needs: list[Need], day: WorkDay | None = None, *, page=None, teams: bool = True
+    session: Session, actor: Actor, needs: list[Need], day: WorkDay | None = None, *, teams: bool = True
 ) -> list[NeedRow]:
     """What lists show of each need, read in one query per link table (never one per need). `day`: the working
-    day against which a need is overdue (the calendar day by default). `page`: the statement that read `needs`;
-    for a long page the link tables are then read with it as a subquery (the index range again, a few ms)
-    instead of a list of hundreds of bound ids that the driver would parse and send on every query. `teams`:
-    False when the page does not show the teams in charge (one query less)."""
+    day against which a need is overdue (the calendar day by default). `teams`: False when the page does not
+    show the teams in charge (one query less)."""
     if not needs:
         return []
-    ids: Any = [n.id for n in needs] if page is None else page.with_only_columns(col(Need.id)).scalar_subquery()
+    ids = [n.id for n in needs]
     cats: dict[uuid.UUID, list[str]] = {}
     for need_id, label in session.exec(
         select(NeedCategoryLink.need_id, NeedCategory.label)
@@ -453,7 +451,7 @@ def week(session: Session, actor: Actor, team: Team, start: date) -> list[tuple[
         .order_by(due_on, due_time.nulls_last(), col(NeedTeam.need_id))
         .limit(WEEK_LIMIT)
     )
-    rows = rows_for(session, actor, list(session.exec(stmt)), day, page=stmt, teams=False)
+    rows = rows_for(session, actor, list(session.exec(stmt)), day, teams=False)
     by_day: dict[date, list[NeedRow]] = {}
     for r in rows:
         assert r.need.due_on is not None  # in range
@@ -1042,6 +1040,8 @@ def overdue_in_day(session: Session, actor: Actor, team: Team, start: datetime, 
     base = select(func.count()).select_from(NeedTeam).where(NeedTeam.team_id == team.id, due_before)
     still_open = base.where(col(NeedTeam.open).is_(True))
     closed_since = base.where(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
+    if end > utcnow():  # the current working day: nothing was recorded after it
+        return session.exec(select(still_open.scalar_subquery() + closed_since.scalar_subquery())).one()
     recorded_after = (
         select(func.count())
         .select_from(Need)

@@ -349,9 +349,13 @@ def test_the_daily_report_counts_the_needs_recorded_done_and_overdue_in_a_night_
     def figures(day):
         return {key: value for key, _label, value in report.figures(db, actor, night, day).extra}
 
+    monkeypatch.setattr("app.needs.service.utcnow", lambda: paris(tuesday + timedelta(days=1), 9))  # Wednesday
+
     assert figures(monday) == {"needs_created": 2, "needs_done": 2, "needs_overdue": 3}
     # Sunday's shift (Sunday noon to Monday noon): "Overdue, open" recorded at 11:00 on Monday, one done.
     assert figures(sunday) == {"needs_created": 1, "needs_done": 1, "needs_overdue": 0}
+    # Tuesday's shift, still under way on Wednesday at 09:00.
+    assert figures(tuesday) == {"needs_created": 1, "needs_done": 0, "needs_overdue": 3}
     # Figures the actor may not read are not shown at all.
     reader = actor_for(make_user(db, org, role="reception", teams=[night]), night)
     assert all(
