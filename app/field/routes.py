@@ -125,7 +125,8 @@ def person_chip(request: Request, actor: ActorDep, session: SessionDep, person_i
 def encounter_page(request: Request, encounter_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     encounter = encounters.get_encounter(session, actor, encounter_id)
     view = encounters.views(session, actor, [encounter])[0]
-    return render(request, "field/encounter.html", {"v": view})
+    need = needs.recorded_with(session, actor, encounter.id)  # the need recorded with it, if any
+    return render(request, "field/encounter.html", {"v": view, "need": need})
 
 
 @router.post("/encounters/{encounter_id}/delete")

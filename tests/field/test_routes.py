@@ -322,6 +322,8 @@ def test_a_need_typed_on_the_encounter_form_is_kept_on_error_and_created_with_it
     assert "Nadia" in home.text.split("Urgent and overdue needs")[1]  # urgent: on the team's home
     person_page = client.get(f"/persons/{person.id}").text
     assert "Need: ID papers" in person_page and "Carte d&#39;identité volée" in person_page
+    encounter = db.exec(select(Encounter)).one()
+    assert f'<a href="/needs/{need.id}">ID papers</a> · To do' in client.get(f"/encounters/{encounter.id}").text
     day = working_day(team).isoformat()
     day_report = client.get(f"/reports/{team.id}/{day}").text
     assert "Needs recorded" in day_report and '<dd data-figure="needs_created">1</dd>' in day_report
