@@ -54,6 +54,7 @@ from app.models import (
     Territory,
     User,
 )
+from app.needs.service import NO_DUE_DATE
 from app.persons.codes import ALPHABET, LENGTH
 from app.persons.names import name_rows
 
@@ -427,13 +428,15 @@ def _org(session, write, index, n, persons, orgs, years, seed, password_hash, su
             status = rng.choice(("done", "done", "done", "todo", "in_progress", "cancelled"))
             need_id = _uuid(rng)
             due = (at + timedelta(days=rng.randint(1, 30))).date() if rng.random() < 0.5 else None
-            nb.append(_rec(oid, at, id=need_id, status=status, urgent=rng.random() < 0.1, due_on=due,
-                           completed_at=at + timedelta(days=3) if status == "done" else None,
+            urgent, closed = rng.random() < 0.1, at + timedelta(days=3) if status in ("done", "cancelled") else None
+            nb.append(_rec(oid, at, id=need_id, status=status, urgent=urgent, due_on=due, completed_at=closed,
                            created_by=rng.choice(staff)))  # fmt: skip
             npb.append(dict(need_id=need_id, person_id=pid, org_id=oid))
             ncb.append(dict(need_id=need_id, category_id=rng.choice(cids), org_id=oid))
+            # The team lists' copy, as app/needs/service.py (_sync_teams) keeps it.
             ntb.append(dict(need_id=need_id, team_id=rng.choice(field_teams).id, org_id=oid,
-                            open=status in ("todo", "in_progress"), urgent=False))  # fmt: skip
+                            open=status in ("todo", "in_progress"), urgent=urgent, due_on=due or NO_DUE_DATE,
+                            closed_at=closed))  # fmt: skip
             if rng.random() < 0.4:
                 ref_status = rng.choice(("proposed", "accepted", "refused", "closed"))
                 refb.append(_rec(oid, at, id=_uuid(rng), person_id=pid, structure_id=rng.choice(sids), need_id=need_id,

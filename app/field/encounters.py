@@ -40,6 +40,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.needs import service as needs
 from app.persons import search, timeline
 from app.persons.forms import PersonForm, SearchForm
 from app.persons.service import create_person, require_read, touch_contact
@@ -182,6 +183,22 @@ def record_encounter(session: Session, actor: Actor, form: EncounterForm, raw: M
         errors.update(exc.errors)
     quantities, quantity_errors = catalogue.parse_quantities(raw, "m_", catalogue.material_map(session, actor))
     errors.update(quantity_errors)
+    need_form = None
+    try:  # checked now, created once the persons exist: nothing is written when any part is wrong
+        need_form = needs.encounter_need(
+            session,
+            actor,
+            encounter_id=form.id,
+            person_ids=[*wanted, *(pid for pid, _alias in new_persons)],
+            team_id=team.id,
+            category_ids=form.need_category_ids,
+            description=form.need_description,
+            urgent=form.need_urgent,
+            due_on=form.need_due_on,
+        )
+    except FieldErrors as exc:
+        for name, message in exc.errors.items():
+            errors.setdefault(name, message)  # a missing person is said once, by the encounter's own message
     if errors:
         raise FieldErrors(errors)
     at = form.at or utcnow()
@@ -222,6 +239,8 @@ def record_encounter(session: Session, actor: Actor, form: EncounterForm, raw: M
     for service_id in service_ids:
         session.add(EncounterService(encounter_id=form.id, service_id=service_id, org_id=org_id))
     session.flush()
+    if need_form is not None:
+        needs.create_need(session, actor, need_form)
     record(
         session,
         actor,

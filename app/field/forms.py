@@ -2,7 +2,7 @@
 found_<id>, collected_<id>) are dynamic and read by catalogue.parse_quantities."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
@@ -50,6 +50,18 @@ class EncounterForm(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
     health_care: str | None = Field(default=None, max_length=300)
     health_note: str | None = Field(default=None, max_length=2000)
+    # An optional need or request recorded with the encounter (for its persons and the team: app/needs/service.py).
+    need_category_ids: list[uuid.UUID] = []
+    need_description: str | None = Field(default=None, max_length=5000)
+    need_urgent: bool = False
+    need_due_on: date | None = None
+
+    @field_validator("need_due_on")
+    @classmethod
+    def _sane_day(cls, v: date | None) -> date | None:
+        if v is not None and not 2000 <= v.year <= 2100:
+            raise ValueError(_("Enter a valid date."))
+        return v
 
     @field_validator("new_persons")
     @classmethod

@@ -7,8 +7,9 @@ Extension point: later domains add their own figures with `register_figure`, e.g
 
     register_figure("needs_created", lazy("Needs recorded"), lambda session, actor, team, start, end: ...)
 
-`fn(session, actor, team, start, end) -> int` counts what the team did in [start, end) (UTC instants of the
-working day). A figure appears on every report once registered; nothing is shown for what is not recorded."""
+`fn(session, actor, team, start, end) -> int | None` counts what the team did in [start, end) (UTC instants of
+the working day); None hides the figure (an actor who may not read what it counts). A figure appears on every
+report once registered, as one indexed statement, so a report costs a fixed number of round trips."""
 
 import uuid
 from collections.abc import Callable
@@ -41,7 +42,7 @@ from app.models import (
 )
 from app.persons.service import user_names
 
-FigureFn = Callable[[Session, Actor, Team, datetime, datetime], int]
+FigureFn = Callable[[Session, Actor, Team, datetime, datetime], int | None]
 _FIGURES: list[tuple[str, str, FigureFn]] = []
 HANDOVER_DAYS = 7  # a handover older than this is no longer news
 
@@ -66,7 +67,7 @@ class Figures:
     peak_occupancy: int = 0
     observations: int = 0
     people_seen: int = 0  # total of the observations' counts
-    extra: list[tuple[str, int]] = field(default_factory=list)  # registered figures: (label, value)
+    extra: list[tuple[str, str, int]] = field(default_factory=list)  # registered figures: (key, label, value)
 
     @property
     def empty(self) -> bool:
@@ -141,7 +142,8 @@ def figures(session: Session, actor: Actor, team: Team, day: date) -> Figures:
         ).all()
     ]
     f.peak_occupancy = _peak(session, actor, team, day, start, end)
-    f.extra = [(_(label), fn(session, actor, team, start, end)) for _key, label, fn in _FIGURES]
+    values = [(key, label, fn(session, actor, team, start, end)) for key, label, fn in _FIGURES]
+    f.extra = [(key, _(label), value) for key, label, value in values if value is not None]
     return f
 
 

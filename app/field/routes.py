@@ -18,6 +18,7 @@ from app.field.days import TIME_BANDS, local_input, working_day
 from app.field.forms import AnonymousForm, EncounterForm, EndRoundForm, ObservationForm, ReportForm, RoundForm
 from app.i18n import _
 from app.models import Team
+from app.needs import service as needs
 from app.web import env, parse_form, redirect, render
 
 router = APIRouter()
@@ -58,6 +59,7 @@ def _encounter_form(request, session, actor: Actor, values: dict[str, Any], erro
         "materials": catalogue.shown_materials(catalogue.material_map(session, actor), values),
         "services": catalogue.services(session, actor, "encounter"),
         "round": rounds.views(session, actor, [choices.round])[0] if choices.round else None,
+        "need_groups": needs.grouped(needs.categories(session, actor)) if actor.can("needs.write") else [],
     }
     return render(request, "field/encounter_form.html", ctx, status=422 if errors and status == 200 else status)
 
@@ -123,7 +125,8 @@ def person_chip(request: Request, actor: ActorDep, session: SessionDep, person_i
 def encounter_page(request: Request, encounter_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     encounter = encounters.get_encounter(session, actor, encounter_id)
     view = encounters.views(session, actor, [encounter])[0]
-    return render(request, "field/encounter.html", {"v": view})
+    need = needs.recorded_with(session, actor, encounter.id)  # the need recorded with it, if any
+    return render(request, "field/encounter.html", {"v": view, "need": need})
 
 
 @router.post("/encounters/{encounter_id}/delete")

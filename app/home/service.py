@@ -11,7 +11,7 @@ from app.access import Actor, get_or_404, scoped
 from app.field import checkins, encounters, report, rounds
 from app.field.days import day_bounds, working_day
 from app.models import Encounter, Team
-from app.needs.service import NeedRow, home_needs
+from app.needs.service import NeedRow, home_needs, recorded_with
 from app.persons.service import UrgentNote, urgent_notes
 from app.referrals.service import new_count
 
@@ -37,6 +37,7 @@ class Home:
     team_encounters: list[encounters.EncounterView] = field(default_factory=list)
     handover: report.Handover | None = None
     saved: encounters.EncounterView | None = None  # the encounter just recorded, confirmed at the top
+    saved_need: NeedRow | None = None  # the need recorded with it, if any
 
 
 def home(session: Session, actor: Actor, saved: uuid.UUID | None = None) -> Home:
@@ -59,6 +60,7 @@ def home(session: Session, actor: Actor, saved: uuid.UUID | None = None) -> Home
         found = session.exec(scoped(Encounter, actor).where(Encounter.id == saved)).first()
         if found is not None:
             page.saved = encounters.views(session, actor, [found])[0]
+            page.saved_need = recorded_with(session, actor, found.id)
     if page.checkin_first:
         page.today = checkins.today(session, actor, team)
     page.patrol = team.kind in ROUND_KINDS and actor.can("field.read")

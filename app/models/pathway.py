@@ -32,6 +32,13 @@ class Need(OrgRecord, table=True):
     """Something a person asks for or a team must do. Persons, teams and categories are in link tables."""
 
     __tablename__ = "needs"
+    __table_args__ = (
+        # The needs an organisation recorded in an interval: the daily report's "needs recorded" of a working day
+        # (then need_teams' primary key for the team), and the needs recorded after a past day that its "needs
+        # overdue" must leave out. Without it both read the whole table (a parallel seq scan: 160-450 ms at
+        # 400,000 needs; bench/needs_week.py).
+        Index("ix_needs_org_created", "org_id", "created_at"),
+    )
 
     description: str | None = Field(default=None, sa_type=Text)  # ciphertext
     # todo, in_progress, done, cancelled
@@ -75,7 +82,9 @@ class NeedTeam(SQLModel, table=True):
     __table_args__ = (
         Index("ix_need_teams_team_open_due", "team_id", "open", "due_on", "due_time"),
         Index("ix_need_teams_team_open_closed", "team_id", "open", "closed_at"),
-        Index("ix_need_teams_team_due", "team_id", "due_on"),
+        # The week view: the team's needs by due day and time, the need as the last key, so the index is read in
+        # the page's order and the scan stops at its limit (WEEK_LIMIT) however many needs the week holds.
+        Index("ix_need_teams_team_due", "team_id", "due_on", "due_time", "need_id"),
     )
 
     need_id: uuid.UUID = Field(foreign_key="needs.id", primary_key=True)

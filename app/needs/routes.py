@@ -49,14 +49,15 @@ def needs_week(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("needs.read")
     f = validate_form(WeekFilter, dict(request.query_params)).data or WeekFilter()
     team = service.team_for_lists(session, actor, f.team_id)
-    start = f.start or service.today()
+    today = service.work_day(team).day  # the team's working day (noon to noon for night teams)
+    start = f.start or today
     start -= timedelta(days=start.weekday())  # weeks start on Monday
     ctx = {
         "team": team,
         "teams": list_teams(session, actor),
         "start": start,
         "days": service.week(session, actor, team, start) if team else [],
-        "today": service.today(),
+        "today": today,
         "prev": (start - timedelta(days=7)).isoformat(),
         "next": (start + timedelta(days=7)).isoformat(),
         "limit": service.WEEK_LIMIT,
@@ -112,7 +113,7 @@ def need_page(request: Request, need_id: uuid.UUID, actor: ActorDep, session: Se
 
 def _detail(request, session, actor, need, errors=None, status=200):
     ctx = {
-        "r": service.rows_for(session, actor, [need])[0],
+        "r": service.rows_for(session, actor, [need], service.actor_day(session, actor))[0],
         "changes": service.history(session, actor, need),
         "errors": errors or {},
         "due_text": service.due_text(need),

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import and_, not_, or_
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
 from app.crypto import encrypted_column, seal, unseal
+from app.field import report
+from app.field.days import day_bounds, working_day
 from app.i18n import _, lazy
 from app.models import (
     Need,
@@ -34,7 +37,7 @@ from app.models import (
 from app.needs.forms import NeedFilter, NeedForm
 from app.persons import timeline
 from app.persons.service import user_names
-from app.web import TZ
+from app.web import TZ, validate_form
 
 encrypted_column(Need, "description")
 
@@ -82,6 +85,63 @@ NO_DUE_DATE = date(9999, 12, 31)
 
 def today() -> date:
     return utcnow().astimezone(TZ).date()
+
+
+@dataclass(frozen=True)
+class WorkDay:
+    """A team's working day as its need lists see it (app/field/days.py): the day, and the local time it starts
+    at (midnight, or noon for night teams, whose "today" runs from noon to noon). A need due on a day at a time
+    belongs to the working day that holds that instant; a need due on a day without a time belongs to that day.
+    So for a night team on Monday, "today" holds Monday's needs without a time or from 12:00, and Tuesday's
+    before 12:00; Monday's needs before noon are already overdue."""
+
+    day: date
+    starts: time = time(0)
+
+    def of(self, due_on: date, due_time: time | None) -> date:
+        """The working day a due day and time belong to."""
+        return due_on - timedelta(days=1) if due_time is not None and due_time < self.starts else due_on
+
+    def before(self, due_on, due_time):
+        """SQL: due before this working day started (overdue when still open)."""
+        if self.starts == time(0):
+            return due_on < self.day
+        return and_(due_on <= self.day, or_(due_on < self.day, due_time < self.starts))
+
+    def within(self, due_on, due_time):
+        """SQL: due during this working day."""
+        if self.starts == time(0):
+            return due_on == self.day
+        nxt = self.day + timedelta(days=1)
+        return and_(
+            due_on >= self.day,
+            due_on <= nxt,
+            or_(
+                and_(due_on == self.day, or_(due_time.is_(None), due_time >= self.starts)),
+                and_(due_on == nxt, due_time < self.starts),
+            ),
+        )
+
+    def after(self, due_on, due_time):
+        """SQL: due after this working day ends."""
+        if self.starts == time(0):
+            return due_on > self.day
+        nxt = self.day + timedelta(days=1)
+        return and_(due_on >= nxt, or_(due_on > nxt, due_time.is_(None), due_time >= self.starts))
+
+
+def work_day(team: Team | None, at: datetime | None = None) -> WorkDay:
+    """The working day of `team` at `at` (now by default); the calendar day when there is no team."""
+    if team is None:
+        return WorkDay((at or utcnow()).astimezone(TZ).date())
+    day = working_day(team, at)
+    return WorkDay(day, day_bounds(team, day)[0].astimezone(TZ).time())
+
+
+def actor_day(session: Session, actor: Actor) -> WorkDay:
+    """The working day of the team the actor works with today (what "overdue" means on the pages they see)."""
+    team = session.get(Team, actor.team_id) if actor.team_id else None
+    return work_day(team if team is not None and team.org_id == actor.org_id else None)
 
 
 def status_label(status: str) -> str:
@@ -157,6 +217,7 @@ class NeedRow:
     persons: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
     assigned: str | None = None
+    day: WorkDay | None = None  # the working day "overdue" is measured against (today's calendar day if None)
 
     @property
     def is_open(self) -> bool:
@@ -165,7 +226,8 @@ class NeedRow:
     @property
     def overdue(self) -> bool:
         n = self.need
-        return self.is_open and n.due_on is not None and n.due_on < today()
+        day = self.day or WorkDay(today())
+        return self.is_open and n.due_on is not None and day.of(n.due_on, n.due_time) < day.day
 
     @property
     def summary(self) -> str:
@@ -178,8 +240,12 @@ class NeedRow:
         return (self.description or "").strip().split("\n", 1)[0][:160] if self.categories else ""
 
 
-def rows_for(session: Session, actor: Actor, needs: list[Need]) -> list[NeedRow]:
-    """What lists show of each need, read in one query per link table (never one per need)."""
+def rows_for(
+    session: Session, actor: Actor, needs: list[Need], day: WorkDay | None = None, *, teams: bool = True
+) -> list[NeedRow]:
+    """What lists show of each need, read in one query per link table (never one per need). `day`: the working
+    day against which a need is overdue (the calendar day by default). `teams`: False when the page does not
+    show the teams in charge (one query less)."""
     if not needs:
         return []
     ids = [n.id for n in needs]
@@ -199,14 +265,18 @@ def rows_for(session: Session, actor: Actor, needs: list[Need]) -> list[NeedRow]
         .order_by(Person.alias)
     ):
         persons.setdefault(need_id, []).append((person_id, alias))
-    teams: dict[uuid.UUID, list[str]] = {}
-    for need_id, name in session.exec(
-        select(NeedTeam.need_id, Team.name)
-        .join(Team, col(Team.id) == col(NeedTeam.team_id))
-        .where(col(NeedTeam.need_id).in_(ids))
-        .order_by(Team.name)
+    in_charge: dict[uuid.UUID, list[str]] = {}
+    for need_id, name in (
+        session.exec(
+            select(NeedTeam.need_id, Team.name)
+            .join(Team, col(Team.id) == col(NeedTeam.team_id))
+            .where(col(NeedTeam.need_id).in_(ids))
+            .order_by(Team.name)
+        )
+        if teams
+        else []
     ):
-        teams.setdefault(need_id, []).append(name)
+        in_charge.setdefault(need_id, []).append(name)
     names = user_names(session, {n.assigned_to for n in needs})
     return [
         NeedRow(
@@ -214,8 +284,9 @@ def rows_for(session: Session, actor: Actor, needs: list[Need]) -> list[NeedRow]
             description=unseal(session, n, "description") if n.description else None,
             categories=cats.get(n.id, []),
             persons=persons.get(n.id, []),
-            teams=teams.get(n.id, []),
+            teams=in_charge.get(n.id, []),
             assigned=names.get(n.assigned_to) if n.assigned_to else None,
+            day=day,
         )
         for n in needs
     ]
@@ -292,16 +363,23 @@ def _base(actor: Actor, team: Team | None, filt: NeedFilter):
     return stmt, cols
 
 
-def _view(stmt, cols, view: str, day: date):
+def _view(stmt, cols, view: str, day: WorkDay):
+    """The list `view` of the working day `day`: each is one range of the due day (then a filter on the time for
+    night teams, whose day straddles two dates)."""
     is_open, is_closed, due_on, due_time, closed_at, undated = cols
     if view == "overdue":
-        return stmt.where(is_open, due_on < day).order_by(due_on, due_time.is_(None), due_time, col(Need.id))
+        return stmt.where(is_open, day.before(due_on, due_time)).order_by(
+            due_on, due_time.is_(None), due_time, col(Need.id)
+        )
     if view == "today":
-        return stmt.where(is_open, due_on == day).order_by(due_time.is_(None), due_time, col(Need.id))
+        return stmt.where(is_open, day.within(due_on, due_time)).order_by(
+            due_on, due_time.is_(None), due_time, col(Need.id)
+        )
     if view == "upcoming":
+        after = day.after(due_on, due_time)
         if undated is None:  # need_teams: undated needs carry NO_DUE_DATE, so this is one index range
-            return stmt.where(is_open, due_on > day).order_by(due_on, due_time, col(Need.id))
-        return stmt.where(is_open, (due_on > day) | undated).order_by(due_on.is_(None), due_on, due_time, col(Need.id))
+            return stmt.where(is_open, after).order_by(due_on, due_time, col(Need.id))
+        return stmt.where(is_open, after | undated).order_by(due_on.is_(None), due_on, due_time, col(Need.id))
     if view == "done":
         return stmt.where(is_closed).order_by(closed_at.desc(), col(Need.id))
     return stmt.order_by(col(Need.created_at).desc(), col(Need.id))
@@ -313,9 +391,10 @@ def list_needs(session: Session, actor: Actor, team: Team | None, filt: NeedFilt
     if team is None and filt.person_id is None:
         return [], False
     stmt, cols = _base(actor, team, filt)
-    stmt = _view(stmt, cols, filt.view, today())
+    day = work_day(team)
+    stmt = _view(stmt, cols, filt.view, day)
     needs = list(session.exec(stmt.offset((filt.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return rows_for(session, actor, needs[:PAGE_SIZE]), len(needs) > PAGE_SIZE
+    return rows_for(session, actor, needs[:PAGE_SIZE], day), len(needs) > PAGE_SIZE
 
 
 BADGE_CAP = 100  # a badge counts at most this many ("99+"): its cost stays bounded whatever the backlog
@@ -323,11 +402,12 @@ BADGE_CAP = 100  # a badge counts at most this many ("99+"): its cost stays boun
 
 def counts(session: Session, actor: Actor, team: Team) -> dict[str, int]:
     """How many open needs of the team are overdue and due today (badges on the list's tabs), up to BADGE_CAP."""
-    day = today()
+    day = work_day(team)
+    due_on, due_time = col(NeedTeam.due_on), col(NeedTeam.due_time)
     base = select(NeedTeam.need_id).where(NeedTeam.team_id == team.id, col(NeedTeam.open).is_(True))
     return {
         name: session.exec(select(func.count()).select_from(base.where(clause).limit(BADGE_CAP).subquery())).one()
-        for name, clause in (("overdue", col(NeedTeam.due_on) < day), ("today", NeedTeam.due_on == day))
+        for name, clause in (("overdue", day.before(due_on, due_time)), ("today", day.within(due_on, due_time)))
     }
 
 
@@ -347,30 +427,44 @@ def person_list(
         )
     else:
         stmt = stmt.order_by(col(Need.status).in_(OPEN).desc(), col(Need.created_at).desc())
-    return rows_for(session, actor, list(session.exec(stmt.limit(limit))))
+    return rows_for(session, actor, list(session.exec(stmt.limit(limit))), actor_day(session, actor))
 
 
 def week(session: Session, actor: Actor, team: Team, start: date) -> list[tuple[date, list[NeedRow]]]:
-    """The seven days from `start` with the team's needs due on each (open and done, not cancelled)."""
+    """The seven working days from `start` with the team's needs due in each (open and done, not cancelled),
+    at most WEEK_LIMIT of them.
+
+    One range of ix_need_teams_team_due (team, due day, due time), read in its order, so the LIMIT stops the scan
+    whatever the team's backlog; then the persons, categories and teams of the page in one query each
+    (rows_for), never one per need. For a night team a need due on the Tuesday before noon belongs to Monday's
+    working day, hence the extra date read at the end and the filter on the time."""
     actor.require("needs.read")
-    end = start + timedelta(days=6)
+    day = work_day(team)
+    last = WorkDay(start + timedelta(days=6), day.starts)
+    due_on, due_time = col(NeedTeam.due_on), col(NeedTeam.due_time)
     stmt = (
         select(Need)
         .join(NeedTeam, col(NeedTeam.need_id) == col(Need.id))
-        .where(NeedTeam.team_id == team.id, col(NeedTeam.due_on) >= start, col(NeedTeam.due_on) <= end)
+        .where(NeedTeam.team_id == team.id, due_on >= start, due_on <= last.day + timedelta(days=1))
+        .where(not_(WorkDay(start, day.starts).before(due_on, due_time)), not_(last.after(due_on, due_time)))
         .where(col(Need.deleted_at).is_(None), Need.status != "cancelled")
-        .order_by(col(NeedTeam.due_on), col(NeedTeam.due_time).is_(None), col(NeedTeam.due_time))
+        .order_by(due_on, due_time.nulls_last(), col(NeedTeam.need_id))
         .limit(WEEK_LIMIT)
     )
-    rows = rows_for(session, actor, list(session.exec(stmt)))
-    days = [start + timedelta(days=i) for i in range(7)]
-    return [(d, [r for r in rows if r.need.due_on == d]) for d in days]
+    rows = rows_for(session, actor, list(session.exec(stmt)), day, teams=False)
+    by_day: dict[date, list[NeedRow]] = {}
+    for r in rows:
+        assert r.need.due_on is not None  # in range
+        by_day.setdefault(day.of(r.need.due_on, r.need.due_time), []).append(r)
+    return [(d, by_day.get(d, [])) for d in (start + timedelta(days=i) for i in range(7))]
 
 
 def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit: int = 10) -> list[NeedRow]:
     """Urgent and overdue open needs of the team, for its home page: overdue first (oldest due), then urgent."""
     if team_id is None or not actor.can("needs.read"):
         return []
+    team = session.get(Team, team_id)
+    day = work_day(team if team is not None and team.org_id == actor.org_id else None)
     base = (
         select(Need)
         .join(NeedTeam, col(NeedTeam.need_id) == col(Need.id))
@@ -378,7 +472,9 @@ def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit:
     )
     overdue = list(
         session.exec(
-            base.where(col(NeedTeam.due_on) < today()).order_by(col(NeedTeam.due_on), col(Need.id)).limit(limit)
+            base.where(day.before(col(NeedTeam.due_on), col(NeedTeam.due_time)))
+            .order_by(col(NeedTeam.due_on), col(NeedTeam.due_time).nulls_last(), col(Need.id))
+            .limit(limit)
         )
     )
     urgent = list(
@@ -387,7 +483,7 @@ def home_needs(session: Session, actor: Actor, team_id: uuid.UUID | None, limit:
         )
     )
     seen = {n.id for n in overdue}
-    return rows_for(session, actor, (overdue + [n for n in urgent if n.id not in seen])[:limit])
+    return rows_for(session, actor, (overdue + [n for n in urgent if n.id not in seen])[:limit], day)
 
 
 # ---------------------------------------------------------------- writing
@@ -514,6 +610,74 @@ def create_need(session: Session, actor: Actor, form: NeedForm) -> Need:
     session.flush()
     record(session, actor, "need.created", entity_type="need", entity_id=need.id)
     return need
+
+
+# ---------------------------------------------------------------- a need recorded with an encounter
+# The encounter form's optional "Need / request" section: its inputs and the NeedForm fields they fill.
+ENCOUNTER_FIELDS = {
+    "category_ids": "need_category_ids",
+    "description": "need_description",
+    "urgent": "need_urgent",
+    "due_on": "need_due_on",
+    "person_ids": "person_ids",
+}
+
+
+def encounter_need_id(encounter_id: uuid.UUID) -> uuid.UUID:
+    """The id of the need recorded with an encounter: derived from the encounter's (client-generated) id, so
+    that a form sent twice, or replayed from a phone's outbox, still makes one need, and the home page can say
+    that the need was recorded."""
+    return uuid.uuid5(encounter_id, "need")
+
+
+def encounter_need(
+    session: Session,
+    actor: Actor,
+    *,
+    encounter_id: uuid.UUID,
+    person_ids: list[uuid.UUID],
+    team_id: uuid.UUID,
+    category_ids: list[uuid.UUID],
+    description: str | None,
+    urgent: bool,
+    due_on: date | None,
+) -> NeedForm | None:
+    """Check the need typed on an encounter form, before anything is written: the NeedForm to give create_need
+    once the encounter's persons exist (those created on the spot too), or None when the section was left empty.
+    The same rules as the need form; errors come back under the encounter form's input names."""
+    description = (description or "").strip() or None
+    if not category_ids and description is None:
+        if urgent or due_on is not None:
+            raise FieldErrors({"need_description": _("Say what is needed: choose a category or write a few words.")})
+        return None
+    actor.require("needs.write")
+    values = {
+        "id": encounter_need_id(encounter_id),
+        "person_ids": person_ids,
+        "team_ids": [team_id],
+        "category_ids": category_ids,
+        "description": description,
+        "urgent": urgent,
+        "due_on": due_on,
+    }
+    result = validate_form(NeedForm, values)
+    if not result.ok or result.data is None:
+        raise FieldErrors({ENCOUNTER_FIELDS.get(k, "__all__"): v for k, v in result.errors.items()})
+    try:
+        _check_categories(session, actor, result.data.category_ids)
+    except FieldErrors as exc:
+        raise FieldErrors({"need_category_ids": exc.errors["category_ids"]}) from None
+    return result.data
+
+
+def recorded_with(session: Session, actor: Actor, encounter_id: uuid.UUID) -> NeedRow | None:
+    """The need recorded with an encounter, if any (and the actor may read needs)."""
+    if not actor.can("needs.read"):
+        return None
+    need = session.get(Need, encounter_need_id(encounter_id))
+    if need is None or need.org_id != actor.org_id or need.deleted_at is not None:
+        return None
+    return rows_for(session, actor, [need], actor_day(session, actor))[0]
 
 
 def update_need(session: Session, actor: Actor, need: Need, form: NeedForm) -> Need:
@@ -685,7 +849,7 @@ def form_values(session: Session, actor: Actor, need: Need | None, person_id: uu
             "id": uuid.uuid4(),
             "person_ids": [person_id] if person_id else [],
             "team_ids": [actor.team_id] if actor.team_id else [],
-            "due_on": today().isoformat(),
+            "due_on": actor_day(session, actor).day.isoformat(),
         }
     row = rows_for(session, actor, [need])[0]
     values = need.model_dump()
@@ -818,3 +982,77 @@ def _needs_only_about(session: Session, person_ids: set[uuid.UUID]) -> list[tupl
     ids = list(session.execute(theirs.except_(others)).scalars())  # read now: deleting links changes the answer
     table = Need.__table__  # type: ignore[attr-defined]
     return [(table, table.c.id.in_(ids))] if ids else []
+
+
+# ---------------------------------------------------------------- the team's daily report
+def _day_of(team: Team, start: datetime) -> WorkDay:
+    """The working day that starts at `start` (a UTC instant from app/field/days.py: day_bounds)."""
+    local = start.astimezone(TZ)
+    return WorkDay(local.date(), local.time())
+
+
+def _team_needs(team: Team):
+    return (
+        select(func.count())
+        .select_from(NeedTeam)
+        .join(Need, col(Need.id) == col(NeedTeam.need_id))
+        .where(NeedTeam.team_id == team.id, col(Need.deleted_at).is_(None))
+    )
+
+
+def created_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
+    """Needs of the team recorded during its working day [start, end): the organisation's needs of that day
+    (ix_needs_org_created), each checked against the team by the primary key of need_teams."""
+    if not actor.can("needs.read"):
+        return None
+    return session.exec(
+        select(func.count())
+        .select_from(Need)
+        .where(Need.org_id == team.org_id, Need.created_at >= start, Need.created_at < end)
+        .where(col(Need.deleted_at).is_(None))
+        .where(select(NeedTeam.need_id).where(NeedTeam.need_id == Need.id, NeedTeam.team_id == team.id).exists())
+    ).one()
+
+
+def done_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
+    """Needs of the team marked done during its working day (ix_need_teams_team_open_closed)."""
+    if not actor.can("needs.read"):
+        return None
+    closed = col(NeedTeam.closed_at)
+    return session.exec(
+        _team_needs(team).where(col(NeedTeam.open).is_(False), closed >= start, closed < end, Need.status == "done")
+    ).one()
+
+
+def overdue_in_day(session: Session, actor: Actor, team: Team, start: datetime, end: datetime) -> int | None:
+    """Needs of the team that were overdue during its working day: due before the day started, not closed when
+    it started, and recorded before it ended. Read from the team lists' copy in need_teams (needs are never
+    tombstoned: an erasure deletes them), as open ones (an index-only range of ix_need_teams_team_open_due)
+    plus those closed since the day started (ix_need_teams_team_open_closed), minus those recorded after the
+    day ended (ix_needs_org_created: nothing for the current day). Each part is bounded by the team's current
+    backlog or by what happened since the day, never by its whole history."""
+    if not actor.can("needs.read"):
+        return None
+    due_before = _day_of(team, start).before(col(NeedTeam.due_on), col(NeedTeam.due_time))
+    open_or_closed_since = or_(
+        col(NeedTeam.open).is_(True), and_(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
+    )
+    base = select(func.count()).select_from(NeedTeam).where(NeedTeam.team_id == team.id, due_before)
+    still_open = base.where(col(NeedTeam.open).is_(True))
+    closed_since = base.where(col(NeedTeam.open).is_(False), col(NeedTeam.closed_at) >= start)
+    if end > utcnow():  # the current working day: nothing was recorded after it
+        return session.exec(select(still_open.scalar_subquery() + closed_since.scalar_subquery())).one()
+    recorded_after = (
+        select(func.count())
+        .select_from(Need)
+        .join(NeedTeam, and_(col(NeedTeam.need_id) == col(Need.id), NeedTeam.team_id == team.id))
+        .where(Need.org_id == team.org_id, Need.created_at >= end, due_before, open_or_closed_since)
+    )
+    return session.exec(
+        select(still_open.scalar_subquery() + closed_since.scalar_subquery() - recorded_after.scalar_subquery())
+    ).one()
+
+
+report.register_figure("needs_created", lazy("Needs recorded"), created_in_day)
+report.register_figure("needs_done", lazy("Needs done"), done_in_day)
+report.register_figure("needs_overdue", lazy("Needs overdue"), overdue_in_day)

@@ -1,4 +1,4 @@
-"""The pathway on phones (360x740): a need created from a person's page and completed later from the team's list;
+"""The pathway on phones (360x740): a need created during an encounter and completed later from the team's list;
 a referral from Boréal's patrol to Horizon's rest area, refused without consent, sent with it, accepted there
 (seeing only what was consented), with the answer back at the patrol; a stay entered and exited."""
 
@@ -25,33 +25,47 @@ def _fits(locator) -> None:
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, "fits the phone's width"
 
 
-def test_a_need_created_for_a_person_and_completed_later(page):
+def test_a_need_created_during_an_encounter_and_completed_later(page):
     sign_in(page, "worker@boreal.demo")
     pick_team(page, "Maraude Stalingrad")
-    person_url = _person(page, "Tiémoko")
+    # A new person met on the round, who asks for new ID papers: one encounter form.
+    page.locator("#f-meet").press_sequentially("Tiémoko", delay=30)
+    page.locator("#meet-results .new-person").click()
+    expect(page.locator("#picked")).to_contain_text("Tiémoko")
+    need = page.locator("details.need-part")
+    expect(need.locator("#f-need_description")).to_be_hidden()  # collapsed until needed
+    page.fill("#f-note", "Rencontré devant la gare")
+    need.locator("summary").click()
+    _fits(need)
+    # Urgent but nothing said: refused with a sentence, and nothing typed is lost.
+    need.get_by_text("Urgent: show it on the team home").click()
+    page.get_by_role("button", name="Save the encounter").click()
+    expect(page.locator("details.need-part .err")).to_contain_text("Say what is needed")
+    expect(page.locator("#picked")).to_contain_text("Tiémoko")
+    expect(page.locator("#f-note")).to_have_value("Rencontré devant la gare")
+    expect(need.get_by_label("Urgent: show it on the team home")).to_be_checked()
+    need.locator("label.chip-check", has_text="Papiers d'identité").click()
+    page.fill("#f-need_description", "Refaire la carte d'identité perdue")
+    page.get_by_role("button", name="Save the encounter").click()
+    page.wait_for_url(re.compile(r"/\?saved="))
+    expect(page.locator(".alert.saved")).to_contain_text("Need recorded: Papiers d'identité")
+    expect(page.locator(".urgent-needs")).to_contain_text("Tiémoko")  # urgent: on the team's home
+
+    # The person's page: the need at a glance and in the timeline, with the encounter.
+    page.locator(".alert.saved").get_by_role("link").click()
+    page.locator(".facts a", has_text="Tiémoko").click()
     needs = page.locator(".glance.needs")
-    expect(needs).to_contain_text("No open need.")
-    needs.get_by_role("link", name="+ Need").click()
-
-    page.locator("label.chip-check", has_text="Papiers d'identité").click()
-    page.fill("#f-description", "Refaire la carte d'identité perdue")
-    page.fill("#f-due_time", "10:30")
-    page.get_by_text("Urgent: show it on the team home").click()
-    _fits(page.locator("#chosen-persons"))
-    page.get_by_role("button", name="Create").click()
-
-    expect(page).to_have_url(person_url)
     expect(needs).to_contain_text("Papiers d'identité")
     expect(page.locator(".timeline")).to_contain_text("Need: Papiers d'identité")
-    expect(page.locator(".summary")).to_contain_text("Open needs")
+    expect(page.locator(".timeline")).to_contain_text("Encounter · Maraude Stalingrad")
+    person_url = page.url
 
-    # Later: the team's home shows it (urgent); it is done from the team's list of the day.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
-    expect(page.locator(".urgent-needs")).to_contain_text("Tiémoko")
+    # Later: it is done from the team's list.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pathway").click()
     expect(page.get_by_role("heading", name="Needs")).to_be_visible()
+    page.get_by_role("link", name="Upcoming").click()  # no due date: upcoming
     item = page.locator("#results .item.need", has_text="Tiémoko")
-    expect(item).to_contain_text("10:30")
+    expect(item).to_contain_text("Refaire la carte")
     item.get_by_role("button", name="Done").click()
     expect(page.locator("#results .item.need", has_text="Tiémoko")).to_have_count(0)
     page.get_by_role("link", name="Recently done").click()

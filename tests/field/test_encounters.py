@@ -18,6 +18,7 @@ from app.web import validate_form
 from tests.factories import (
     make_field_place,
     make_material,
+    make_need_category,
     make_org,
     make_person,
     make_service,
@@ -244,3 +245,79 @@ def test_key_rotation_re_encrypts_encounter_notes_and_health_parts(db, org, role
     assert key_id_of(enc.note) == key_id_of(enc.health_note) == new_key != old_key
     view = encounters.views(db, health, [enc])[0]
     assert (view.note, view.health_note) == ("Note", "Health")
+
+
+# ---------------------------------------------------------------- a need recorded with the encounter
+def test_a_need_recorded_with_an_encounter_is_for_its_persons_and_the_team_and_made_once(db, org, team, actor):
+    from app.models import Need, NeedPerson, NeedTeam
+    from app.needs import service as needs
+
+    sekou = make_person(db, org, "Sékou")
+    shelter = next(c for c in needs.categories(db, actor) if c.label == "Shelter")
+    new_id = uuid.uuid4()
+    due = utcnow().date() + timedelta(days=2)
+    f = form(
+        person_ids=[str(sekou.id)],
+        new_persons=[f"{new_id} Tidiane"],
+        need_category_ids=[str(shelter.id)],
+        need_description="  Une place pour deux ce soir  ",
+        need_urgent="true",
+        need_due_on=due.isoformat(),
+    )
+    enc = encounters.record_encounter(db, actor, f, {})
+    need = db.exec(select(Need)).one()
+    assert need.id == needs.encounter_need_id(enc.id) and need.created_by == actor.user_id
+    assert need.urgent and need.due_on == due and need.status == "todo"
+    assert need.description.startswith("enc1:") and "place" not in need.description
+    assert {r.person_id for r in db.exec(select(NeedPerson))} == {sekou.id, new_id}  # the new person too
+    assert db.exec(select(NeedTeam.team_id)).all() == [team.id]
+    row = needs.recorded_with(db, actor, enc.id)
+    assert row.categories == ["Shelter"] and row.description == "Une place pour deux ce soir"
+    # The same form again (a double tap, an outbox replay): one encounter, one need.
+    assert encounters.record_encounter(db, actor, f, {}).id == enc.id
+    assert len(db.exec(select(Need)).all()) == 1
+    # Shown on both persons' timelines and counted as open.
+    for pid in (sekou.id, new_id):
+        titles = [e.title for e in timeline.timeline(db, actor, pid)]
+        assert "Need: Shelter" in titles, titles
+        assert timeline.count(db, actor, pid, "open_needs") == 1
+    # Without the section nothing is created.
+    encounters.record_encounter(db, actor, form(person_ids=[str(sekou.id)]), {})
+    assert len(db.exec(select(Need)).all()) == 1
+
+
+def test_a_bad_need_on_an_encounter_is_said_under_its_field_and_nothing_is_saved(db, org, actor):
+    from app.models import Need
+
+    person = make_person(db, org)
+    theirs = make_need_category(db, make_org(db), "Their category")
+    ok = {"person_ids": [str(person.id)]}
+    message = "Say what is needed: choose a category or write a few words."
+    assert errors_of(db, actor, need_urgent="true", **ok) == {"need_description": message}
+    assert errors_of(db, actor, need_due_on="2026-12-01", **ok) == {"need_description": message}
+    assert errors_of(db, actor, need_category_ids=[str(theirs.id)], **ok) == {
+        "need_category_ids": "Choose one of the options."
+    }
+    assert (
+        "Enter a valid date."
+        in validate_form(EncounterForm, {"id": str(uuid.uuid4()), "need_due_on": "1900-01-01"}).errors["need_due_on"]
+    )
+    # A need with no person: the encounter's own message, once.
+    assert errors_of(db, actor, need_description="Papers") == {
+        "person_ids": "Choose at least one person. People not identified are counted on the round."
+    }
+    # Errors of both parts come back together.
+    kit = make_material(db, org, "Crack kit")
+    both = errors_of(db, actor, {f"m_{kit.id}": "-1"}, need_urgent="true", **ok)
+    assert set(both) == {f"m_{kit.id}", "need_description"}
+    assert db.exec(select(Encounter)).first() is None and db.exec(select(Need)).first() is None
+
+
+def test_a_role_that_may_not_write_needs_cannot_slip_one_into_an_encounter(db, org, role_actor):
+    from app.models import Need
+
+    reception = role_actor("reception", at_rest_area=True)
+    person = make_person(db, org)
+    with pytest.raises(Forbidden):
+        encounters.record_encounter(db, reception, form(person_ids=[str(person.id)], need_description="x"), {})
+    assert db.exec(select(Need)).first() is None

@@ -70,17 +70,21 @@ def test_figures_count_what_the_team_recorded_during_its_working_day(db, org, wo
     assert f.materials == [("Crack kit", 5), ("Pipe tips", 5)]
     assert (f.checkins, f.checkin_persons, f.anonymous_checkins, f.peak_occupancy) == (3, 2, 1, 2)
     assert (f.observations, f.people_seen) == (1, 8)
-    assert queries.n == 3  # counts, materials, check-in times: whatever the volume
+    # counts, materials, check-in times, and one statement per registered figure (needs): whatever the volume
+    assert queries.n == 3 + len(report._FIGURES)
     assert not f.empty and report.figures(db, actor, night, day - timedelta(days=2)).empty
 
 
 def test_a_registered_figure_appears_on_every_report(db, org, team, actor):
-    report.register_figure("needs_created", lazy("Needs recorded"), lambda session, actor, team, start, end: 7)
+    registered = list(report._FIGURES)
+    report.register_figure("test_seven", lazy("Needs recorded"), lambda session, actor, team, start, end: 7)
+    report.register_figure("test_hidden", lazy("Hidden"), lambda session, actor, team, start, end: None)
     try:
         f = report.figures(db, actor, team, working_day(team))
-        assert f.extra == [("Needs recorded", 7)]
+        assert f.extra[-1] == ("test_seven", "Needs recorded", 7)
+        assert "test_hidden" not in [key for key, _label, _value in f.extra]  # None: not for this actor
     finally:
-        report._FIGURES.clear()
+        report._FIGURES[:] = registered
 
 
 def test_one_report_per_team_and_day_saved_twice_once_and_edits_checked(db, org, team, actor, role_actor):

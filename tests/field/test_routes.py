@@ -290,3 +290,47 @@ def test_a_wrong_encounter_is_deleted_and_leaves_the_figures(client, db, org, te
     assert client.get(f"/encounters/{encounter.id}").status_code == 404
     today = working_day(team).isoformat()
     assert 'data-figure="encounters">0<' in client.get(f"/reports/{team.id}/{today}").text
+
+
+def test_a_need_typed_on_the_encounter_form_is_kept_on_error_and_created_with_it(client, db, org, team, worker):
+    from app.models import Need, NeedCategory
+
+    person = make_person(db, org, "Nadia", teams=[team])
+    _as(client, db, worker, team)
+    page = client.get(f"/encounters/new?person_id={person.id}")
+    assert "Need / request" in page.text and 'name="need_category_ids"' in page.text
+    assert '<details class="card need-part">' in page.text  # collapsed until used
+    papers = db.exec(select(NeedCategory).where(NeedCategory.label == "ID papers")).one()
+    data = {
+        "id": _form_id(page.text),
+        "person_ids": str(person.id),
+        "note": "typed note",
+        "need_description": "Carte d'identité volée",
+        "need_due_on": "1800-01-01",
+        "need_category_ids": str(papers.id),
+    }
+    resp = client.post("/encounters", data=data)
+    assert resp.status_code == 422 and "Enter a valid date." in resp.text
+    assert "Carte d&#39;identité volée" in resp.text and "typed note" in resp.text
+    assert f'value="{papers.id}" checked' in resp.text and '<details class="card need-part" open>' in resp.text
+    assert db.exec(select(Encounter)).first() is None
+    resp = client.post("/encounters", data={**data, "need_due_on": "", "need_urgent": "true"}, follow_redirects=False)
+    assert resp.status_code == 303
+    home = client.get(resp.headers["location"])
+    need = db.exec(select(Need)).one()
+    assert f'href="/needs/{need.id}"' in home.text and "Need recorded: ID papers" in home.text
+    assert "Nadia" in home.text.split("Urgent and overdue needs")[1]  # urgent: on the team's home
+    person_page = client.get(f"/persons/{person.id}").text
+    assert "Need: ID papers" in person_page and "Carte d&#39;identité volée" in person_page
+    encounter = db.exec(select(Encounter)).one()
+    assert f'<a href="/needs/{need.id}">ID papers</a> · To do' in client.get(f"/encounters/{encounter.id}").text
+    day = working_day(team).isoformat()
+    day_report = client.get(f"/reports/{team.id}/{day}").text
+    assert "Needs recorded" in day_report and '<dd data-figure="needs_created">1</dd>' in day_report
+
+
+def test_the_reception_role_sees_no_need_section(client, db, org, rest_area):
+    reception = make_user(db, org, role="reception", teams=[rest_area])
+    _as(client, db, reception, rest_area)
+    page = client.get("/encounters/new")
+    assert page.status_code == 200 and "Need / request" not in page.text

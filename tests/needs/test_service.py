@@ -224,3 +224,141 @@ def test_merging_two_records_keeps_one_link_to_a_need_of_both(db, org, team, act
     assert [pid for pid, _a in service.rows_for(db, actor, [shared])[0].persons] == [a.id]
     assert [pid for pid, _a in service.rows_for(db, actor, [own])[0].persons] == [a.id]
     assert timeline.count(db, actor, a.id, "open_needs") == 2
+
+
+def _at(monkeypatch, *local):
+    """Freeze the clock at a Paris time for the working-day helpers and the needs service."""
+    from datetime import datetime
+
+    from app.web import TZ
+
+    now = datetime(*local, tzinfo=TZ)
+    monkeypatch.setattr("app.field.days.utcnow", lambda: now)
+    monkeypatch.setattr("app.needs.service.utcnow", lambda: now)
+
+
+def test_a_night_teams_lists_run_from_noon_to_noon_around_midnight_and_noon(db, org, actor, monkeypatch):
+    night = make_team(db, org, name="Night patrol", noon_to_noon=True)
+    day_team = make_team(db, org, name="Day patrol")
+    monday, tuesday = date(2026, 3, 9), date(2026, 3, 10)
+    dues = {
+        "Mon 09:00": (monday, time(9)),  # before Monday noon: Sunday's night shift
+        "Mon": (monday, None),
+        "Mon 20:00": (monday, time(20)),
+        "Tue 03:00": (tuesday, time(3)),  # the end of Monday's night shift
+        "Tue 12:00": (tuesday, time(12)),
+        "Tue": (tuesday, None),
+    }
+    for alias, (due_on, due_time) in dues.items():
+        person = make_person(db, org, alias)
+        need(db, actor, [person], night, due_on=due_on, due_time=due_time)
+        need(db, actor, [person], day_team, due_on=due_on, due_time=due_time)
+
+    def lists(team):
+        return {
+            v: set(aliases(service.list_needs(db, actor, team, NeedFilter(view=v))[0]))
+            for v in ("overdue", "today", "upcoming")
+        }
+
+    monday_shift = {
+        "overdue": {"Mon 09:00"},
+        "today": {"Mon", "Mon 20:00", "Tue 03:00"},
+        "upcoming": {"Tue 12:00", "Tue"},
+    }
+    for moment in ((2026, 3, 9, 12, 0), (2026, 3, 9, 23, 59), (2026, 3, 10, 0, 1), (2026, 3, 10, 11, 59)):
+        _at(monkeypatch, *moment)
+        assert lists(night) == monday_shift, moment  # midnight changes nothing for a night team
+        assert service.counts(db, actor, night) == {"overdue": 1, "today": 3}
+    # ...whereas a day team's "today" turned at midnight.
+    assert lists(day_team) == {
+        "overdue": {"Mon 09:00", "Mon", "Mon 20:00"},
+        "today": {"Tue 03:00", "Tue 12:00", "Tue"},
+        "upcoming": set(),
+    }
+    # Noon on Tuesday: the night team's Monday shift is over.
+    _at(monkeypatch, 2026, 3, 10, 12, 0)
+    assert lists(night) == {
+        "overdue": {"Mon 09:00", "Mon", "Mon 20:00", "Tue 03:00"},
+        "today": {"Tue 12:00", "Tue"},
+        "upcoming": set(),
+    }
+    home = service.home_needs(db, actor, night.id)
+    assert aliases(home) == ["Mon 09:00", "Mon 20:00", "Mon", "Tue 03:00"] and all(r.overdue for r in home)
+    # Late on Monday night, "Tue 03:00" is today's, not overdue, on the night team's rows.
+    _at(monkeypatch, 2026, 3, 10, 4, 0)
+    today_rows = service.list_needs(db, actor, night, NeedFilter(view="today"))[0]
+    assert {aliases([r])[0]: r.overdue for r in today_rows}["Tue 03:00"] is False
+    assert [aliases([r])[0] for r in service.home_needs(db, actor, night.id)] == ["Mon 09:00"]
+
+
+def test_a_night_teams_week_puts_the_small_hours_in_the_shift_they_end(db, org, actor, monkeypatch):
+    _at(monkeypatch, 2026, 3, 10, 4, 0)  # Tuesday 04:00: still Monday's shift
+    night = make_team(db, org, name="Night patrol", noon_to_noon=True)
+    monday = date(2026, 3, 9)
+    need(db, actor, [make_person(db, org, "Sunday night")], night, due_on=monday, due_time=time(6))
+    need(db, actor, [make_person(db, org, "Monday night")], night, due_on=monday + timedelta(days=1), due_time=time(2))
+    need(db, actor, [make_person(db, org, "Sunday")], night, due_on=monday + timedelta(days=6))
+    need(db, actor, [make_person(db, org, "After Sunday")], night, due_on=monday + timedelta(days=7), due_time=time(1))
+    need(db, actor, [make_person(db, org, "Next Monday")], night, due_on=monday + timedelta(days=7), due_time=time(13))
+    days = dict(service.week(db, actor, night, monday))
+    assert {d.isoformat(): aliases(rows) for d, rows in days.items() if rows} == {
+        "2026-03-09": ["Monday night"],
+        "2026-03-15": ["Sunday", "After Sunday"],
+    }
+
+
+def test_the_daily_report_counts_the_needs_recorded_done_and_overdue_in_a_night_teams_working_day(
+    db, org, actor, monkeypatch
+):
+    from datetime import datetime
+
+    from app.field import report
+    from app.web import TZ
+
+    night = make_team(db, org, name="Night patrol", noon_to_noon=True)
+    monday, sunday = date(2026, 3, 9), date(2026, 3, 8)
+
+    def paris(d, h, m=0):
+        return datetime(d.year, d.month, d.day, h, m, tzinfo=TZ)
+
+    def make(alias, created, team=night, **kw):
+        n = need(db, actor, [make_person(db, org, alias)], team, **kw)
+        n.created_at = created
+        db.add(n)
+        db.flush()
+        return n
+
+    def close(n, status, at):
+        monkeypatch.setattr("app.needs.service.utcnow", lambda: at)
+        service.set_status(db, actor, n, status)
+
+    tuesday = monday + timedelta(days=1)
+    in_day = make("Recorded and done", paris(monday, 13), due_on=tuesday)
+    close(in_day, "done", paris(tuesday, 2))  # 02:00: still Monday's shift
+    make("Overdue, open", paris(monday, 11), due_on=sunday)
+    make("Recorded in the small hours, overdue", paris(tuesday, 11, 30), due_on=monday, due_time=time(9))
+    early = make("Done before the shift", paris(sunday, 10), due_on=monday, due_time=time(10))
+    close(early, "done", paris(monday, 11))
+    late = make("Overdue, done during the shift", paris(sunday, 9), due_on=sunday)
+    close(late, "done", paris(monday, 15))
+    make("Next shift", paris(tuesday, 12, 30), due_on=sunday)
+    dropped = make("Cancelled", paris(sunday, 9), due_on=tuesday)
+    close(dropped, "cancelled", paris(monday, 20))
+    make("Another team's", paris(monday, 14), team=make_team(db, org), due_on=sunday)
+
+    def figures(day):
+        return {key: value for key, _label, value in report.figures(db, actor, night, day).extra}
+
+    monkeypatch.setattr("app.needs.service.utcnow", lambda: paris(tuesday + timedelta(days=1), 9))  # Wednesday
+
+    assert figures(monday) == {"needs_created": 2, "needs_done": 2, "needs_overdue": 3}
+    # Sunday's shift (Sunday noon to Monday noon): "Overdue, open" recorded at 11:00 on Monday, one done.
+    assert figures(sunday) == {"needs_created": 1, "needs_done": 1, "needs_overdue": 0}
+    # Tuesday's shift, still under way on Wednesday at 09:00.
+    assert figures(tuesday) == {"needs_created": 1, "needs_done": 0, "needs_overdue": 3}
+    # Figures the actor may not read are not shown at all.
+    reader = actor_for(make_user(db, org, role="reception", teams=[night]), night)
+    assert all(
+        fn(db, reader, night, *report.day_bounds(night, monday)) is None
+        for fn in (service.created_in_day, service.done_in_day, service.overdue_in_day)
+    )

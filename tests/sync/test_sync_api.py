@@ -205,3 +205,22 @@ def test_without_a_session_the_api_answers_401_in_json(client):
 def test_the_api_is_in_the_openapi_schema(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/sync/push", "/api/sync/pull"} <= set(paths)
+
+
+def test_an_encounter_sent_from_the_outbox_brings_its_need_once_and_a_bad_one_is_rejected(
+    client, db, org, team, worker
+):
+    from app.models import Need
+
+    _as(client, db, worker, team)
+    known = make_person(db, org, "Sékou", teams=[team])
+    change = ch(
+        "encounter", {"person_ids": str(known.id), "need_description": "Rendez-vous CSAPA", "need_urgent": "on"}
+    )
+    assert [r["status"] for r in push(client, change)] == ["accepted"]
+    assert [r["status"] for r in push(client, change)] == ["duplicate"]
+    need = db.exec(select(Need)).one()
+    assert need.urgent and need.id == uuid.uuid5(uuid.UUID(change["id"]), "need")
+    bad = push(client, ch("encounter", {"person_ids": str(known.id), "need_urgent": "on"}))[0]
+    assert bad["status"] == "rejected" and bad["code"] == 422 and "need_description" in bad["errors"]
+    assert count(db, Need) == 1 and count(db, Encounter) == 1
