@@ -422,7 +422,16 @@ def make_encounter(db: Session, org: Organisation, team: Team | None = None, per
     db.add(encounter)
     db.flush()
     for person in persons if persons is not None else [make_person(db, org)]:
-        db.add(EncounterPerson(encounter_id=encounter.id, person_id=person.id, org_id=org.id))
+        db.add(
+            EncounterPerson(
+                encounter_id=encounter.id,
+                person_id=person.id,
+                org_id=org.id,
+                team_id=encounter.team_id,
+                at=encounter.at,
+                deleted_at=encounter.deleted_at,
+            )
+        )
     db.commit()
     return encounter
 

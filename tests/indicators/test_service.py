@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime
 
+from sqlmodel import select
+
 from app.indicators.service import Scope, compute
 from app.models import AnonymousMaterial, EncounterMaterial, ReferralStep
 from tests.factories import (
@@ -146,6 +148,24 @@ def test_previous_period_and_team_filter(db):
     before = compute(db, prev).figures
     assert before["encounters"] == 1 and before["rounds"] == 1 and before["materials"] == 0
     assert before["needs_median_days"] is None and before["stays_estimated_days"] is None
+
+
+def test_a_deleted_encounter_leaves_the_persons_met(db):
+    """Deleting an encounter (the worker's "wrong record") takes its persons out of every figure at once."""
+    from app.field.encounters import delete_encounter
+    from app.models import Encounter, EncounterPerson
+    from tests.factories import make_user
+    from tests.persons.conftest import actor_for
+
+    org, patrol, other, rest = data_set(db)
+    scope = Scope(org.id, date(2026, 11, 1), date(2026, 11, 30))
+    cid_met = db.exec(select(Encounter).where(Encounter.team_id == other.id)).one()
+    delete_encounter(db, actor_for(make_user(db, org, teams=[other]), other), cid_met)
+    db.commit()
+    assert db.exec(select(EncounterPerson.deleted_at).where(EncounterPerson.encounter_id == cid_met.id)).one()
+    f = compute(db, scope).figures
+    assert f["encounters"] == 2 and f["persons_met"] == 2 and f["people"] == 2  # Cid was met only there
+    assert compute(db, Scope(org.id, date(2026, 11, 1), date(2026, 11, 30), (other.id,))).figures["persons_met"] == 0
 
 
 def test_other_organisations_never_count(db):

@@ -1,0 +1,71 @@
+"""encounter persons carry their encounter's team, time and tombstone, indexed for the indicators
+
+"Distinct persons met by these teams in this period" joined 2 million encounters to 2 million encounter persons
+(11 s for a year at 100,000 persons on PostgreSQL); with the encounter's team, time and tombstone copied onto
+encounter_persons it reads one partial index, (org, at, person) or (org, team, at, person), and nothing else.
+The copies are filled here from the encounters for the rows written before (app/field/encounters.py writes them
+from now on).
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-11-30 00:45:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.models.base
+
+revision: str = "0009"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+LIVE = sa.text("deleted_at IS NULL")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("encounter_persons", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("team_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column("at", app.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("deleted_at", app.models.base.UTCDateTime(timezone=True), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "UPDATE encounter_persons AS ep SET team_id = e.team_id, at = e.at, deleted_at = e.deleted_at "
+            "FROM encounters AS e WHERE e.id = ep.encounter_id"
+        )
+    else:
+        op.execute(
+            "UPDATE encounter_persons SET "
+            "team_id = (SELECT e.team_id FROM encounters e WHERE e.id = encounter_persons.encounter_id), "
+            "at = (SELECT e.at FROM encounters e WHERE e.id = encounter_persons.encounter_id), "
+            "deleted_at = (SELECT e.deleted_at FROM encounters e WHERE e.id = encounter_persons.encounter_id)"
+        )
+    with op.batch_alter_table("encounter_persons", schema=None) as batch_op:
+        batch_op.alter_column("team_id", existing_type=sa.Uuid(), nullable=False)
+        batch_op.alter_column("at", existing_type=app.models.base.UTCDateTime(timezone=True), nullable=False)
+    op.create_index(
+        "ix_encounter_persons_org_at",
+        "encounter_persons",
+        ["org_id", "at", "person_id"],
+        sqlite_where=LIVE,
+        postgresql_where=LIVE,
+    )
+    op.create_index(
+        "ix_encounter_persons_org_team_at",
+        "encounter_persons",
+        ["org_id", "team_id", "at", "person_id"],
+        sqlite_where=LIVE,
+        postgresql_where=LIVE,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_encounter_persons_org_team_at", table_name="encounter_persons")
+    op.drop_index("ix_encounter_persons_org_at", table_name="encounter_persons")
+    with op.batch_alter_table("encounter_persons", schema=None) as batch_op:
+        batch_op.drop_column("deleted_at")
+        batch_op.drop_column("at")
+        batch_op.drop_column("team_id")
