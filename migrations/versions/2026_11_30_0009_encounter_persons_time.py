@@ -1,10 +1,12 @@
-"""encounter persons carry their encounter's team, time and tombstone, indexed for the indicators
+"""encounter persons carry their encounter's team, time and tombstone, indexed for the indicators; org_exports
 
 "Distinct persons met by these teams in this period" joined 2 million encounters to 2 million encounter persons
 (11 s for a year at 100,000 persons on PostgreSQL); with the encounter's team, time and tombstone copied onto
 encounter_persons it reads one partial index, (org, at, person) or (org, team, at, person), and nothing else.
 The copies are filled here from the encounters for the rows written before (app/field/encounters.py writes them
 from now on).
+
+org_exports: the full exports of an organisation's records that admins start (written in the background).
 
 Revision ID: 0009
 Revises: 0007
@@ -14,6 +16,7 @@ Create Date: 2026-11-30 00:45:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 import app.models.base
@@ -27,6 +30,28 @@ LIVE = sa.text("deleted_at IS NULL")
 
 
 def upgrade() -> None:
+    op.create_table(
+        "org_exports",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("org_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("health", sa.Boolean(), nullable=False),
+        sa.Column("current_table", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("done_rows", sa.Integer(), nullable=False),
+        sa.Column("total_rows", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("finished_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["org_id"], ["organisations.id"], name=op.f("fk_org_exports_org_id_organisations")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_org_exports_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_org_exports")),
+    )
+    op.create_index(op.f("ix_org_exports_org_id"), "org_exports", ["org_id"], unique=False)
+    op.create_index(op.f("ix_org_exports_user_id"), "org_exports", ["user_id"], unique=False)
     with op.batch_alter_table("encounter_persons", schema=None) as batch_op:
         batch_op.add_column(sa.Column("team_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("at", app.models.base.UTCDateTime(timezone=True), nullable=True))
@@ -63,6 +88,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_org_exports_user_id"), table_name="org_exports")
+    op.drop_index(op.f("ix_org_exports_org_id"), table_name="org_exports")
+    op.drop_table("org_exports")
     op.drop_index("ix_encounter_persons_org_team_at", table_name="encounter_persons")
     op.drop_index("ix_encounter_persons_org_at", table_name="encounter_persons")
     with op.batch_alter_table("encounter_persons", schema=None) as batch_op:
