@@ -39,6 +39,7 @@ from app.models import (
     ReferralStep,
     Round,
     Stay,
+    Structure,
     Team,
 )
 from app.web import TZ
@@ -53,7 +54,10 @@ FUNNEL = (
     ("accepted", ("accepted",)),
     ("admitted", ("attended", "admitted")),
     ("refused", ("refused",)),
+    ("no_show", ("no_show",)),
 )
+ANSWERED = FUNNEL[1][1]
+ADMITTED = FUNNEL[3][1]
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,34 @@ def _referrals(session: Session, s: Scope, out: Indicators) -> None:
         out.figures[f"referrals_{stage}_rate"] = (
             round(100 * out.figures[f"referrals_{stage}"] / sent, 1) if sent else None
         )
+    accepted = out.figures["referrals_accepted"] or 0
+    out.figures["referrals_no_show_rate"] = (
+        round(100 * out.figures["referrals_no_show"] / accepted, 1) if accepted else None
+    )
+    # The funnel by kind of structure (CAARUD, CSAPA, rest area...): sent, accepted, admitted.
+    for stage, statuses in (("sent", ("sent",)), ("accepted", ("accepted",)), ("admitted", ADMITTED)):
+        out.groups[f"referrals_{stage}_by_kind"] = _grouped(
+            session,
+            select(Structure.kind, func.count(func.distinct(Referral.id)))
+            .join(Structure, Structure.id == Referral.structure_id)
+            .join(ReferralStep, ReferralStep.referral_id == Referral.id)
+            .where(col(Referral.id).in_(ids), ReferralStep.org_id == s.org_id, col(ReferralStep.status).in_(statuses))
+            .group_by(Structure.kind)
+            .order_by(Structure.kind),
+        )
+    # Median delays, in days: from the first "sent" step to the first answer, and to the admission (or coming).
+    for key, statuses in (("referrals_answer_median_days", ANSWERED), ("referrals_admission_median_days", ADMITTED)):
+        first_sent = func.min(case((ReferralStep.status == "sent", ReferralStep.at)))
+        first_then = func.min(case((col(ReferralStep.status).in_(statuses), ReferralStep.at)))
+        delays = (
+            select(_seconds(session, first_then, first_sent).label("v"))
+            .where(ReferralStep.org_id == s.org_id, col(ReferralStep.referral_id).in_(ids))
+            .group_by(ReferralStep.referral_id)
+            .having(first_sent.is_not(None), first_then.is_not(None))
+            .subquery()
+        )
+        median = _median(session, delays.c.v, select(delays.c.v))
+        out.figures[key] = None if median is None else round(median / 86400, 1)
 
 
 def _sheltered(s: Scope):

@@ -21,6 +21,7 @@ from tests.factories import (
     make_referral,
     make_round,
     make_stay,
+    make_structure,
     make_team,
 )
 
@@ -77,8 +78,14 @@ def data_set(db):
     db.add(NeedCategoryLink(need_id=n2.id, category_id=shelter.id, org_id=org.id))
     db.commit()
     # Referrals: 3 created, 3 sent, 2 accepted, 1 admitted, 1 refused... (one refused, two accepted).
-    for person, steps in ((a, ["sent", "accepted", "admitted"]), (b, ["sent", "accepted"]), (c, ["sent", "refused"])):
-        r = make_referral(db, org, person, status=steps[-1], team_id=patrol.id, created_at=at(5))
+    # Bob was accepted but did not come; Cid's referral went to a CSAPA (the others to rest areas).
+    csapa = make_structure(db, org, kind="csapa")
+    for person, steps, where in (
+        (a, ["sent", "accepted", "admitted"], None),
+        (b, ["sent", "accepted", "no_show"], None),
+        (c, ["sent", "refused"], csapa),
+    ):
+        r = make_referral(db, org, person, where, status=steps[-1], team_id=patrol.id, created_at=at(5))
         for i, status in enumerate(steps):
             db.add(ReferralStep(org_id=org.id, referral_id=r.id, status=status, at=at(5 + i)))
     db.commit()
@@ -121,6 +128,11 @@ def test_indicators_match_the_hand_computed_figures(db):
     assert f["referrals"] == 3 and f["referrals_sent"] == 3
     assert f["referrals_accepted"] == 2 and f["referrals_admitted"] == 1 and f["referrals_refused"] == 1
     assert f["referrals_accepted_rate"] == 66.7 and f["referrals_admitted_rate"] == 33.3
+    assert f["referrals_no_show"] == 1 and f["referrals_no_show_rate"] == 50.0  # Bob, of the 2 accepted
+    assert g["referrals_sent_by_kind"] == {"rest_area": 2, "csapa": 1}
+    assert g["referrals_accepted_by_kind"] == {"rest_area": 2} and g["referrals_admitted_by_kind"] == {"rest_area": 1}
+    # Answers a day after sending (all three); Ana admitted two days after.
+    assert f["referrals_answer_median_days"] == 1.0 and f["referrals_admission_median_days"] == 2.0
     assert f["stays_occupancy"] == 2 and f["stays_entries"] == 1
     assert g["stays_exits"] == {"positive": 1, "negative": 1} and f["stays_exits"] == 2
     assert f["stays_median_days"] == 40.0  # 30 and 50 days
