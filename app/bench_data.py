@@ -371,7 +371,16 @@ def _org(session, write, index, n, persons, orgs, years, seed, password_hash, su
                     )
             if rng.random() < 0.6:
                 for mid in rng.sample(mids, rng.randint(1, 2)):
-                    embatch.append(dict(encounter_id=eid, material_id=mid, org_id=oid, quantity=rng.randint(1, 10)))
+                    embatch.append(
+                        dict(
+                            encounter_id=eid,
+                            material_id=mid,
+                            org_id=oid,
+                            quantity=rng.randint(1, 10),
+                            team_id=team_id,
+                            at=at,
+                        )
+                    )
             if rng.random() < 0.4:
                 esbatch.append(dict(encounter_id=eid, service_id=rng.choice(seids), org_id=oid))
         enc_count += count

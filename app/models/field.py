@@ -116,7 +116,7 @@ class Encounter(OrgRecord, table=True):
     author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
 
 
-# Live encounter persons only: a deleted encounter leaves every figure.
+# Live rows only (encounter persons and materials): a deleted encounter leaves every figure.
 LIVE_ENCOUNTER_PERSON = text("deleted_at IS NULL")
 
 
@@ -161,12 +161,41 @@ class EncounterPerson(SQLModel, table=True):
 
 
 class EncounterMaterial(SQLModel, table=True):
+    """Material given in an encounter. `team_id`, `at` and `deleted_at` are copies of the encounter's, as on
+    EncounterPerson (same writers), so that "materials given by these teams in this period" reads one index."""
+
     __tablename__ = "encounter_materials"
+    __table_args__ = (
+        # Indicators: units given per material over a period, every team or some, index only.
+        Index(
+            "ix_encounter_materials_org_at",
+            "org_id",
+            "at",
+            "material_id",
+            "quantity",
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
+        Index(
+            "ix_encounter_materials_org_team_at",
+            "org_id",
+            "team_id",
+            "at",
+            "material_id",
+            "quantity",
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
+    )
 
     encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)
     material_id: uuid.UUID = Field(foreign_key="materials.id", primary_key=True, index=True)
     org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
     quantity: int = Field(nullable=False)
+    # Copies of the encounter's team, time and tombstone.
+    team_id: uuid.UUID = Field(nullable=False)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    deleted_at: datetime | None = ts_field(nullable=True)
 
 
 class EncounterService(SQLModel, table=True):

@@ -56,9 +56,21 @@ def data_set(db):
     e2 = make_encounter(db, org, patrol, persons=[a], at=at(4))
     make_encounter(db, org, other, persons=[c], at=at(10))
     make_encounter(db, org, patrol, persons=[b], at=at(20, month=10))  # previous period
-    db.add(EncounterMaterial(encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=3))
-    db.add(EncounterMaterial(encounter_id=e2.id, material_id=kit.id, org_id=org.id, quantity=3))
-    db.add(EncounterMaterial(encounter_id=e2.id, material_id=condom.id, org_id=org.id, quantity=5))
+    db.add(
+        EncounterMaterial(
+            encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=3, team_id=patrol.id, at=e1.at
+        )
+    )
+    db.add(
+        EncounterMaterial(
+            encounter_id=e2.id, material_id=kit.id, org_id=org.id, quantity=3, team_id=patrol.id, at=e2.at
+        )
+    )
+    db.add(
+        EncounterMaterial(
+            encounter_id=e2.id, material_id=condom.id, org_id=org.id, quantity=5, team_id=patrol.id, at=e2.at
+        )
+    )
     anon = make_anonymous(db, org, patrol, people=4, at=at(3), round=morning)
     db.add(AnonymousMaterial(contact_id=anon.id, material_id=kit.id, org_id=org.id, quantity=2))
     db.commit()
