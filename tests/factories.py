@@ -480,3 +480,17 @@ def make_anonymous(db: Session, org: Organisation, team: Team | None = None, peo
     db.add(contact)
     db.commit()
     return contact
+
+
+def make_org_export(db: Session, org: Organisation, user=None, status: str = "ready", **kw):
+    """A full export of the organisation started by `user` (an admin), with its file written when ready."""
+    from app.exports.service import path_of
+    from app.models import OrgExport, utcnow
+
+    user = user or make_user(db, org, role="admin")
+    export = OrgExport(org_id=org.id, user_id=user.id, status=status, finished_at=utcnow(), **kw)
+    db.add(export)
+    db.commit()
+    if status == "ready":
+        path_of(export).write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+    return export
