@@ -198,3 +198,18 @@ def test_other_organisations_never_count(db):
     make_encounter(db, stranger, at=at(3))
     f = compute(db, Scope(stranger.id, date(2026, 11, 1), date(2026, 11, 30))).figures
     assert f["encounters"] == 1 and f["persons_met"] == 1 and f["needs"] == 0 and f["stays_occupancy"] == 0
+
+
+def test_the_period_before_has_the_same_number_of_days_and_ends_the_day_before():
+    import uuid
+
+    org = uuid.uuid4()
+    for (start, end), (p_start, p_end) in {
+        (date(2026, 3, 1), date(2026, 3, 31)): (date(2026, 1, 29), date(2026, 2, 28)),  # 31 days over February
+        (date(2028, 3, 1), date(2028, 3, 31)): (date(2028, 1, 30), date(2028, 2, 29)),  # a leap year
+        (date(2026, 1, 1), date(2026, 12, 31)): (date(2025, 1, 1), date(2025, 12, 31)),
+        (date(2026, 11, 30), date(2026, 11, 30)): (date(2026, 11, 29), date(2026, 11, 29)),  # one day
+    }.items():
+        prev = Scope(org, start, end).previous()
+        assert (prev.start, prev.end) == (p_start, p_end) and prev.days == Scope(org, start, end).days
+        assert prev.until == Scope(org, start, end).since  # no gap, no overlap (local midnights, DST included)
