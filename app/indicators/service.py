@@ -595,16 +595,27 @@ DRILL = {
 DRILL_PAGE = 100
 
 
-def drill(session: Session, actor: Actor, scope: Scope, figure: str, page: int = 1) -> tuple[list, int]:
-    """The persons counted in a figure (alias and code only), for roles that read records; and how many."""
+def _drill_query(actor: Actor, scope: Scope, figure: str):
     actor.require("indicators.read")
     actor.require("persons.read")
     if figure not in DRILL or scope.org_id != actor.org_id:
         raise NotFound()
     ids = DRILL[figure](scope).scalar_subquery()
-    who = select(Person.id, Person.alias, Person.code).where(
+    return select(Person.id, Person.alias, Person.code).where(
         Person.org_id == actor.org_id, col(Person.deleted_at).is_(None), col(Person.id).in_(ids)
     )
+
+
+def drill_all(session: Session, actor: Actor, scope: Scope, figure: str):
+    """Every person counted in a figure, (code, alias), streamed 500 at a time (for an export)."""
+    who = _drill_query(actor, scope, figure).order_by(Person.alias, Person.code)
+    for _id, alias, code in session.exec(who.execution_options(yield_per=500)):
+        yield code, alias
+
+
+def drill(session: Session, actor: Actor, scope: Scope, figure: str, page: int = 1) -> tuple[list, int]:
+    """The persons counted in a figure (alias and code only), for roles that read records; and how many."""
+    who = _drill_query(actor, scope, figure)
     total = session.exec(select(func.count()).select_from(who.subquery())).one()
     rows = session.exec(who.order_by(Person.alias, Person.code).offset((page - 1) * DRILL_PAGE).limit(DRILL_PAGE)).all()
     return list(rows), total
