@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "indicators.read",
             "exports",
             "persons.export",
+            "org.export",
             "persons.erase",
             "persons.access_log",
             "needs.read",

@@ -363,14 +363,25 @@ def _org(session, write, index, n, persons, orgs, years, seed, password_hash, su
                 encrypt_s += time.perf_counter() - t0
             ebatch.append(_rec(oid, at, id=eid, team_id=team_id, round_id=rid, at=at, territory_id=rng.choice(tids),
                                note=note, author_id=rng.choice(staff)))  # fmt: skip
-            epbatch.append(dict(encounter_id=eid, person_id=pid, org_id=oid, new=False))
+            epbatch.append(dict(encounter_id=eid, person_id=pid, org_id=oid, new=False, team_id=team_id, at=at))
             if rng.random() < 0.08:  # met together
                 other = pids[rng.randrange(n)]
                 if other != pid:
-                    epbatch.append(dict(encounter_id=eid, person_id=other, org_id=oid, new=False))
+                    epbatch.append(
+                        dict(encounter_id=eid, person_id=other, org_id=oid, new=False, team_id=team_id, at=at)
+                    )
             if rng.random() < 0.6:
                 for mid in rng.sample(mids, rng.randint(1, 2)):
-                    embatch.append(dict(encounter_id=eid, material_id=mid, org_id=oid, quantity=rng.randint(1, 10)))
+                    embatch.append(
+                        dict(
+                            encounter_id=eid,
+                            material_id=mid,
+                            org_id=oid,
+                            quantity=rng.randint(1, 10),
+                            team_id=team_id,
+                            at=at,
+                        )
+                    )
             if rng.random() < 0.4:
                 esbatch.append(dict(encounter_id=eid, service_id=rng.choice(seids), org_id=oid))
         enc_count += count

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # the database), refused past this size.
     documents_dir: str = str(ROOT / "var" / "documents")
     documents_max_mb: int = 10
+    # Full exports of an organisation's records (admins): written here in the background, deleted once
+    # downloaded or this many hours after they were ready.
+    exports_dir: str = str(ROOT / "var" / "exports")
+    export_hours: int = 2
     # Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are trusted.
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -1,6 +1,6 @@
 """Engine and the request's session: `get_session` is the only place that commits."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
@@ -54,3 +54,10 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def get_session_factory() -> Callable[[], Session]:
+    """New sessions for work that outlives the request (a background export), each with its own transactions:
+    `with factory() as session: ...`. A dependency, so that tests give their own."""
+    engine = get_engine()
+    return lambda: Session(engine, expire_on_commit=False)

@@ -16,6 +16,9 @@ from app.security import SESSION_COOKIE
 # scope="function": the commit in get_session runs when the route returns, before the response is sent, so
 # a client never sees "saved" for something that was not.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# scope="request": a session that stays open while a streamed response is sent (a CSV export read row by row
+# with yield_per), closed after it. Only for reading: what must be committed goes through SessionDep.
+StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
 
 
 async def get_pending_actor(request: Request, session: SessionDep) -> Actor:

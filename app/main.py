@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.crypto import CryptoConfigError, check_master_key, master_key
 from app.deps import get_actor, get_pending_actor
 from app.errors import install_error_handlers
+from app.exports.routes import router as exports_router
 from app.field.admin_routes import router as field_admin_router
 from app.field.checkin_routes import router as checkins_router
 from app.field.routes import router as field_router
@@ -60,6 +61,7 @@ PRIVATE_ROUTERS = [
     pwa_router,
     indicators_router,
     caseload_router,
+    exports_router,
 ]
 
 

@@ -3,6 +3,7 @@ and every test inside a transaction that is rolled back at its end.
 
 TEST_DATABASE_URL selects the engine: SQLite (a fresh file) when unset, PostgreSQL in CI."""
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -12,6 +13,7 @@ TEST_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.db'}
 os.environ["DATABASE_URL"] = TEST_URL
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
 os.environ.setdefault("DOCUMENTS_DIR", str(_tmp / "documents"))
+os.environ.setdefault("EXPORTS_DIR", str(_tmp / "exports"))
 os.environ.setdefault("MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLWxvbmc")
 # Cheap hashing in tests; production keeps the library's defaults.
 os.environ["ARGON2_TIME_COST"] = "1"
@@ -25,7 +27,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.cli import alembic_config  # noqa: E402
-from app.db import get_session, make_engine  # noqa: E402
+from app.db import get_session, get_session_factory, make_engine  # noqa: E402
 
 
 def reset_database(url: str) -> None:
@@ -74,6 +76,8 @@ def app(db):
             raise
 
     fastapi_app.dependency_overrides[get_session] = _session
+    # Background work (a full export) runs on the test's session too, so that it sees the test's rows.
+    fastapi_app.dependency_overrides[get_session_factory] = lambda: lambda: contextlib.nullcontext(db)
     yield fastapi_app
     fastapi_app.dependency_overrides.clear()
 

@@ -422,7 +422,16 @@ def make_encounter(db: Session, org: Organisation, team: Team | None = None, per
     db.add(encounter)
     db.flush()
     for person in persons if persons is not None else [make_person(db, org)]:
-        db.add(EncounterPerson(encounter_id=encounter.id, person_id=person.id, org_id=org.id))
+        db.add(
+            EncounterPerson(
+                encounter_id=encounter.id,
+                person_id=person.id,
+                org_id=org.id,
+                team_id=encounter.team_id,
+                at=encounter.at,
+                deleted_at=encounter.deleted_at,
+            )
+        )
     db.commit()
     return encounter
 
@@ -471,3 +480,17 @@ def make_anonymous(db: Session, org: Organisation, team: Team | None = None, peo
     db.add(contact)
     db.commit()
     return contact
+
+
+def make_org_export(db: Session, org: Organisation, user=None, status: str = "ready", **kw):
+    """A full export of the organisation started by `user` (an admin), with its file written when ready."""
+    from app.exports.service import path_of
+    from app.models import OrgExport, utcnow
+
+    user = user or make_user(db, org, role="admin")
+    export = OrgExport(org_id=org.id, user_id=user.id, status=status, finished_at=utcnow(), **kw)
+    db.add(export)
+    db.commit()
+    if status == "ready":
+        path_of(export).write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+    return export

@@ -31,6 +31,7 @@ from tests.factories import (
     make_note,
     make_observation,
     make_org,
+    make_org_export,
     make_person,
     make_place,
     make_procedure,
@@ -83,6 +84,7 @@ ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {
     "territory_place_id": lambda db, org: make_field_place(db, org).id,
     "material_id": lambda db, org: make_material(db, org).id,
     "service_id": lambda db, org: make_service(db, org).id,
+    "export_id": lambda db, org: make_org_export(db, org).id,
     # Not an id: a day of a team's report; the team in the same path is the other organisation's.
     "day": lambda db, org: date.today().isoformat(),  # type: ignore[dict-item]
 }

@@ -145,3 +145,79 @@ def test_upgrade_encrypts_what_was_stored_in_clear_and_downgrade_restores_it():
     }
     assert file.read_bytes() == PDF
     engine.dispose()
+
+
+def _typed(table: str, **columns) -> sa.TableClause:
+    return sa.table(table, *(sa.column(c, t) for c, t in columns.items()))
+
+
+def test_revision_0009_copies_each_encounter_team_time_and_tombstone_onto_its_persons():
+    """Encounter persons written before 0009 get their encounter's team, time and deletion, so that the indicators
+    (which read encounter_persons alone) count them as before; the downgrade drops the copies."""
+    url = _scratch_database()
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0007")
+    engine = make_engine(url)
+    org, team, person, live, gone = (uuid.uuid4() for _ in range(5))
+    at_live, at_gone = datetime(2025, 3, 1, 21, 30, tzinfo=UTC), datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
+    U, T, S, B, N, J = sa.Uuid(), sa.DateTime(timezone=True), sa.String(), sa.Boolean(), sa.Integer(), sa.JSON()  # noqa: N806
+    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
+    rec = {"version": N, "created_at": T, "updated_at": T}
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(_typed("organisations", id=U, name=S, retention_months=N, **rec)).values(
+                id=org, name="Boréal", retention_months=24, **stamps
+            )
+        )
+        conn.execute(
+            sa.insert(_typed("teams", id=U, org_id=U, name=S, kind=S, noon_to_noon=B, **rec)).values(
+                id=team, org_id=org, name="Maraude", kind="patrol", noon_to_noon=False, **stamps
+            )
+        )
+        persons = _typed(
+            "persons", id=U, org_id=U, alias=S, other_aliases=J, code=S, languages=J, custom=J, active=B, alert=B,
+            last_contact_at=T, **rec
+        )  # fmt: skip
+        conn.execute(
+            sa.insert(persons).values(
+                id=person,
+                org_id=org,
+                alias="Sekou",
+                other_aliases=[],
+                code="S1",
+                languages=[],
+                custom={},
+                active=True,
+                alert=False,
+                last_contact_at=NOW,
+                **stamps,
+            )  # fmt: skip
+        )
+        enc = _typed("encounters", id=U, org_id=U, team_id=U, at=T, deleted_at=T, **rec)
+        conn.execute(sa.insert(enc).values(id=live, org_id=org, team_id=team, at=at_live, deleted_at=None, **stamps))
+        conn.execute(sa.insert(enc).values(id=gone, org_id=org, team_id=team, at=at_gone, deleted_at=NOW, **stamps))
+        ep = _typed("encounter_persons", encounter_id=U, person_id=U, org_id=U, new=B)
+        for eid in (live, gone):
+            conn.execute(sa.insert(ep).values(encounter_id=eid, person_id=person, org_id=org, new=False))
+    command.upgrade(cfg, "0009")
+    from app.models import EncounterPerson
+
+    with engine.connect() as conn:
+        rows = {
+            r.encounter_id: r
+            for r in conn.execute(
+                sa.select(
+                    EncounterPerson.encounter_id,
+                    EncounterPerson.team_id,
+                    EncounterPerson.at,
+                    EncounterPerson.deleted_at,
+                )
+            )
+        }
+    assert rows[live].team_id == team and rows[live].at == at_live and rows[live].deleted_at is None
+    assert rows[gone].team_id == team and rows[gone].at == at_gone and rows[gone].deleted_at == NOW
+    command.downgrade(cfg, "0007")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("encounter_persons")}
+    assert {"team_id", "at", "deleted_at"}.isdisjoint(columns) and len(rows) == 2
+    engine.dispose()

@@ -1,12 +1,14 @@
 """The caseload review (coordinators and admins): a summary of the lists, one list a page, its exports."""
 
+import itertools
+
 from fastapi import Request
 from fastapi.routing import APIRouter
 
 from app.audit import service as audit
 from app.caseload import service
 from app.caseload.forms import CaseloadFilter
-from app.deps import ActorDep, SessionDep
+from app.deps import ActorDep, SessionDep, StreamSessionDep
 from app.errors import Invalid
 from app.i18n import _
 from app.indicators import exports
@@ -56,17 +58,17 @@ def caseload_list(request: Request, actor: ActorDep, session: SessionDep):
     return render(request, "caseload/list.html", ctx, block="results", status=422 if ctx["errors"] else 200)
 
 
-def _export(request: Request, session, actor, fmt: str):
+def _export(request: Request, session, reader, actor, fmt: str):
     actor.require("exports")
     ctx = _ctx(request, session, actor)
     form, f = ctx["form"], ctx["filters"]
     title = service.title(form.name, f)
-
-    # Read while the request's session is open (a list holds a line per person at most: small rows).
-    rows = [[title, "", ""], [str(_("Code")), str(_("Alias")), str(_("Date"))]]
-    rows += [[line.code, line.alias, _when(line.when)] for line in service.all_lines(session, actor, form.name, f)]
-    audit.record(session, actor, "export.caseload", details={"list": form.name, "format": fmt, "rows": len(rows) - 2})
-    return exports.respond(rows, f"caseload-{form.name}", fmt)
+    n = service.count(session, actor, form.name, f)
+    audit.record(session, actor, "export.caseload", details={"list": form.name, "format": fmt, "rows": n})
+    # The lines are read while the file is sent (CSV), from a session that stays open for it.
+    head = [[title, "", ""], [str(_("Code")), str(_("Alias")), str(_("Date"))]]
+    lines = ([line.code, line.alias, _when(line.when)] for line in service.all_lines(reader, actor, form.name, f))
+    return exports.respond(itertools.chain(head, lines), f"caseload-{form.name}", fmt)
 
 
 def _when(value) -> str:
@@ -76,10 +78,10 @@ def _when(value) -> str:
 
 
 @router.get("/caseload/export.csv")
-def caseload_csv(request: Request, actor: ActorDep, session: SessionDep):
-    return _export(request, session, actor, "csv")
+def caseload_csv(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
+    return _export(request, session, reader, actor, "csv")
 
 
 @router.get("/caseload/export.xlsx")
-def caseload_xlsx(request: Request, actor: ActorDep, session: SessionDep):
-    return _export(request, session, actor, "xlsx")
+def caseload_xlsx(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
+    return _export(request, session, reader, actor, "xlsx")

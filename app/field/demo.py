@@ -110,10 +110,23 @@ def load_demo_field(session: Session, org_id: uuid.UUID, teams: list[Team]) -> N
         session.flush()
         for alias in aliases:
             if alias in persons:
-                session.add(EncounterPerson(encounter_id=enc.id, person_id=persons[alias].id, org_id=org_id))
+                session.add(
+                    EncounterPerson(
+                        encounter_id=enc.id, person_id=persons[alias].id, org_id=org_id, team_id=enc.team_id, at=at
+                    )
+                )
                 touch_contact(session, persons[alias], author.id, at)
         for i, n in given.items():
-            session.add(EncounterMaterial(encounter_id=enc.id, material_id=materials[i].id, org_id=org_id, quantity=n))
+            session.add(
+                EncounterMaterial(
+                    encounter_id=enc.id,
+                    material_id=materials[i].id,
+                    org_id=org_id,
+                    quantity=n,
+                    team_id=enc.team_id,
+                    at=at,
+                )
+            )
         for i in done:
             session.add(EncounterService(encounter_id=enc.id, service_id=enc_services[i].id, org_id=org_id))
     contact = AnonymousContact(

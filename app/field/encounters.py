@@ -232,10 +232,28 @@ def record_encounter(session: Session, actor: Actor, form: EncounterForm, raw: M
     new_ids = {p.id for p in created}
     org_id = encounter.org_id
     for person in {p.id: p for p in [*persons, *created]}.values():
-        session.add(EncounterPerson(encounter_id=form.id, person_id=person.id, org_id=org_id, new=person.id in new_ids))
+        session.add(
+            EncounterPerson(
+                encounter_id=form.id,
+                person_id=person.id,
+                org_id=org_id,
+                new=person.id in new_ids,
+                team_id=encounter.team_id,
+                at=encounter.at,
+            )
+        )
         touch_contact(session, person, actor.user_id, at)
     for material_id, n in quantities.items():
-        session.add(EncounterMaterial(encounter_id=form.id, material_id=material_id, org_id=org_id, quantity=n))
+        session.add(
+            EncounterMaterial(
+                encounter_id=form.id,
+                material_id=material_id,
+                org_id=org_id,
+                quantity=n,
+                team_id=encounter.team_id,
+                at=encounter.at,
+            )
+        )
     for service_id in service_ids:
         session.add(EncounterService(encounter_id=form.id, service_id=service_id, org_id=org_id))
     session.flush()
@@ -262,6 +280,11 @@ def delete_encounter(session: Session, actor: Actor, encounter: Encounter) -> No
     actor.require("field.write")
     if encounter.deleted_at is None:
         encounter.deleted_at = utcnow()
+        # The copies on its persons and materials (what the indicators count) go with it.
+        for model in (EncounterPerson, EncounterMaterial):
+            session.exec(
+                update(model).where(col(model.encounter_id) == encounter.id).values(deleted_at=encounter.deleted_at)
+            )  # type: ignore[call-overload]
         record(session, actor, "encounter.deleted", entity_type="encounter", entity_id=encounter.id)
 
 

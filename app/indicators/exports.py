@@ -1,7 +1,12 @@
-"""Tables of figures (or lists) as CSV or XLSX downloads. Rows are plain values: nothing here reads a record."""
+"""Tables of figures (or lists) as CSV or XLSX downloads. Rows are plain values: nothing here reads a record.
+
+CSV is streamed line by line from the row iterator (a list read with yield_per is never whole in memory). XLSX is
+written by openpyxl in write-only mode into a temporary file (in memory while small), then streamed; it holds at
+most XLSX_MAX_ROWS rows (a spreadsheet's limit), the CSV has them all."""
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 
 from fastapi.responses import Response, StreamingResponse
@@ -22,16 +27,34 @@ def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
         buf.truncate()
 
 
-def xlsx_bytes(rows: Iterable[list], title: str = "Parcours") -> bytes:
+XLSX_MAX_ROWS = 1_048_575  # the last row of a sheet says the list was cut
+
+
+def xlsx_file(rows: Iterable[list], title: str = "Parcours"):
+    """The rows as an XLSX workbook in a temporary file, rewound (rows past XLSX_MAX_ROWS are left out, and said)."""
     from openpyxl import Workbook
+
+    from app.i18n import _
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    for row in rows:
+    for n, row in enumerate(rows):
+        if n >= XLSX_MAX_ROWS:
+            ws.append([str(_("The list goes on: export it as CSV to have every line."))])
+            break
         ws.append(list(row))
-    out = io.BytesIO()
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed by _chunks)
     wb.save(out)
-    return out.getvalue()
+    out.seek(0)
+    return out
+
+
+def _chunks(f) -> Iterator[bytes]:
+    try:
+        while chunk := f.read(64 * 1024):
+            yield chunk
+    finally:
+        f.close()
 
 
 def respond(rows: Iterable[list], name: str, fmt: str) -> Response:
@@ -43,8 +66,8 @@ def respond(rows: Iterable[list], name: str, fmt: str) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if fmt == "xlsx":
-        return Response(
-            xlsx_bytes(rows),
+        return StreamingResponse(
+            _chunks(xlsx_file(rows)),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )

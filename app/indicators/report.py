@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from app.field.days import TIME_BANDS
 from app.i18n import _, lazy
 from app.stays.service import EXIT_KINDS
+from app.structures.forms import STRUCTURE_KINDS
 
 # (key, label, definition, unit). Units: "" (a count), "%", "days", "/day".
 SECTIONS: list[tuple[object, list[tuple[str, object, object, str]]]] = [
@@ -91,6 +92,20 @@ SECTIONS: list[tuple[object, list[tuple[str, object, object, str]]]] = [
             ("referrals_accepted_rate", lazy("Acceptance rate"), lazy("Accepted over sent."), "%"),
             ("referrals_admitted_rate", lazy("Admission rate"), lazy("Admitted or came over sent."), "%"),
             ("referrals_refused_rate", lazy("Refusal rate"), lazy("Refused over sent."), "%"),
+            ("referrals_no_show", lazy("Did not come"), lazy("Of these, persons accepted who did not come."), ""),
+            ("referrals_no_show_rate", lazy("No-show rate"), lazy("Did not come over accepted."), "%"),
+            (
+                "referrals_answer_median_days",
+                lazy("Median time to an answer"),
+                lazy("Half of the referrals answered were answered sooner, from sending to the first answer."),
+                "days",
+            ),
+            (
+                "referrals_admission_median_days",
+                lazy("Median time to admission"),
+                lazy("Half of the persons admitted (or who came) were sooner, from sending to admission."),
+                "days",
+            ),
         ],
     ),
     (
@@ -154,6 +169,21 @@ GROUPS: list[tuple[str, object, object]] = [
     ("materials", lazy("Materials by type"), lazy("Units given, per material.")),
     ("needs_by_category", lazy("Needs by category"), lazy("Needs created in the period, per category.")),
     ("needs_by_status", lazy("Needs by status"), lazy("Needs created in the period, by their status today.")),
+    (
+        "referrals_sent_by_kind",
+        lazy("Referrals sent, by kind of structure"),
+        lazy("Referrals created in the period and sent, per kind of structure."),
+    ),
+    (
+        "referrals_accepted_by_kind",
+        lazy("Referrals accepted, by kind of structure"),
+        lazy("Of these, referrals accepted, per kind of structure."),
+    ),
+    (
+        "referrals_admitted_by_kind",
+        lazy("Persons admitted or who came, by kind of structure"),
+        lazy("Of these, persons admitted or who came, per kind of structure."),
+    ),
     ("stays_exits", lazy("Exits by kind"), lazy("Stays ended in the period, by kind of exit.")),
     ("gender", lazy("Gender"), lazy("Persons met or checked in, by gender as recorded.")),
     ("age", lazy("Age"), lazy("Persons met or checked in, by age reached in the year of the period's end.")),
@@ -164,6 +194,7 @@ GROUPS: list[tuple[str, object, object]] = [
     ),
 ]
 KEY_LABELS = {
+    **STRUCTURE_KINDS,
     **TIME_BANDS,
     **EXIT_KINDS,
     "unknown": lazy("Not known"),
@@ -190,6 +221,7 @@ RATES = {
     "referrals_accepted_rate": ("referrals_accepted", "referrals_sent"),
     "referrals_admitted_rate": ("referrals_admitted", "referrals_sent"),
     "referrals_refused_rate": ("referrals_refused", "referrals_sent"),
+    "referrals_no_show_rate": ("referrals_no_show", "referrals_accepted"),
     "stays_long_share": ("stays_long", "stays_occupancy"),
     "sheltered_with_procedures_share": ("sheltered_with_procedures", "sheltered"),
 }
@@ -272,6 +304,10 @@ def protect_figure(key: str, figures: dict) -> str:
         if 0 < num < 5 or den < 5:
             return HIDDEN
     if key in ("needs_median_days",) and (figures.get("needs_done") or 0) < 5:
+        return HIDDEN
+    if key == "referrals_answer_median_days" and (figures.get("referrals_answered") or 0) < 5:
+        return HIDDEN
+    if key == "referrals_admission_median_days" and (figures.get("referrals_admitted") or 0) < 5:
         return HIDDEN
     if key in ("stays_median_days", "stays_estimated_days") and (figures.get("stays_exits") or 0) < 5:
         return HIDDEN

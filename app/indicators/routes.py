@@ -1,12 +1,15 @@
 """Indicators: the organisation's page (coordinators, admins), its printable report and exports; the
 consolidated page and report of steering accounts; the admin's choice to share with steering."""
 
+import itertools
+
 from fastapi import Request
 from fastapi.routing import APIRouter
 
 from app.audit import service as audit
-from app.deps import ActorDep, SessionDep
+from app.deps import ActorDep, SessionDep, StreamSessionDep
 from app.errors import Invalid
+from app.i18n import _
 from app.indicators import exports, report, service
 from app.indicators.forms import PeriodFilter, SharingForm
 from app.models import utcnow
@@ -128,3 +131,30 @@ def indicators_persons(request: Request, actor: ActorDep, session: SessionDep, f
     label = next((str(lb) for _t, items in report.SECTIONS for k, lb, _d, _u in items if k == figure), figure)
     ctx = {"rows": rows, "total": total, "label": label, "scope": scope, "page": page, "figure": figure}
     return render(request, "indicators/persons.html", ctx)
+
+
+def _persons_export(request: Request, session, reader, actor, fmt: str):
+    actor.require("exports")
+    figure = request.query_params.get("figure", "")
+    scope, _values, _errors = _scope(request, session, actor)
+    _rows, total = service.drill(session, actor, scope, figure, 1)
+    label = next((str(lb) for _t, items in report.SECTIONS for k, lb, _d, _u in items if k == figure), figure)
+    audit.record(
+        session,
+        actor,
+        "export.indicator_persons",
+        details={"figure": figure, "format": fmt, "start": str(scope.start), "end": str(scope.end), "rows": total},
+    )
+    head = [[label, f"{scope.start:%d/%m/%Y}-{scope.end:%d/%m/%Y}"], [str(_("Code")), str(_("Alias"))]]
+    lines = ([code, alias] for code, alias in service.drill_all(reader, actor, scope, figure))
+    return exports.respond(itertools.chain(head, lines), f"{figure}-{scope.start}-{scope.end}", fmt)
+
+
+@router.get("/indicators/persons/export.csv")
+def indicators_persons_csv(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
+    return _persons_export(request, session, reader, actor, "csv")
+
+
+@router.get("/indicators/persons/export.xlsx")
+def indicators_persons_xlsx(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
+    return _persons_export(request, session, reader, actor, "xlsx")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, union
+from sqlalchemy import and_, case, exists, func, literal, or_, text, union
 from sqlmodel import Session, col, select
 
 from app.access import Actor
@@ -39,6 +39,7 @@ from app.models import (
     ReferralStep,
     Round,
     Stay,
+    Structure,
     Team,
 )
 from app.web import TZ
@@ -53,7 +54,10 @@ FUNNEL = (
     ("accepted", ("accepted",)),
     ("admitted", ("attended", "admitted")),
     ("refused", ("refused",)),
+    ("no_show", ("no_show",)),
 )
+ANSWERED = FUNNEL[1][1]
+ADMITTED = FUNNEL[3][1]
 
 
 @dataclass(frozen=True)
@@ -148,8 +152,17 @@ def _new_persons(s: Scope):
 
 
 def _met(s: Scope):
-    return select(EncounterPerson.person_id).where(
-        EncounterPerson.org_id == s.org_id, col(EncounterPerson.encounter_id).in_(_encounters(s).scalar_subquery())
+    """Persons in a live encounter of the period (one row per encounter): read from encounter_persons alone, which
+    carries its encounter's team, time and tombstone, through ix_encounter_persons_org_(team_)at, index only."""
+    return _teams(
+        select(EncounterPerson.person_id).where(
+            EncounterPerson.org_id == s.org_id,
+            col(EncounterPerson.deleted_at).is_(None),
+            EncounterPerson.at >= s.since,
+            EncounterPerson.at < s.until,
+        ),
+        EncounterPerson.team_id,
+        s,
     )
 
 
@@ -166,14 +179,7 @@ def _field(session: Session, s: Scope, out: Indicators) -> None:
     out.figures["rounds"] = sum(out.groups["rounds_by_band"].values())
     out.figures["encounters"] = session.exec(select(func.count()).select_from(enc.subquery())).one()
     # COUNT over a DISTINCT subquery: PostgreSQL hashes it, where COUNT(DISTINCT) would sort (twice as slow).
-    met = _teams(
-        select(EncounterPerson.person_id)
-        .join(Encounter, Encounter.id == EncounterPerson.encounter_id)
-        .where(Encounter.org_id == s.org_id, col(Encounter.deleted_at).is_(None))
-        .where(Encounter.at >= s.since, Encounter.at < s.until),
-        Encounter.team_id,
-        s,
-    ).distinct()
+    met = _met(s).distinct()
     out.figures["persons_met"] = session.exec(select(func.count()).select_from(met.subquery())).one()
     out.figures["new_persons"] = session.exec(select(func.count()).select_from(_new_persons(s).subquery())).one()
     anon = _teams(
@@ -194,13 +200,13 @@ def _field(session: Session, s: Scope, out: Indicators) -> None:
         ).one()
     )
     # UNION would merge equal (material, quantity) rows of different records: UNION ALL keeps them.
+    # encounter_materials carries its encounter's team, time and tombstone: one index range, no join.
     given = (
         _teams(
             select(EncounterMaterial.material_id.label("material_id"), EncounterMaterial.quantity.label("quantity"))
-            .join(Encounter, Encounter.id == EncounterMaterial.encounter_id)
-            .where(Encounter.org_id == s.org_id, col(Encounter.deleted_at).is_(None))
-            .where(Encounter.at >= s.since, Encounter.at < s.until),
-            Encounter.team_id,
+            .where(EncounterMaterial.org_id == s.org_id, col(EncounterMaterial.deleted_at).is_(None))
+            .where(EncounterMaterial.at >= s.since, EncounterMaterial.at < s.until),
+            EncounterMaterial.team_id,
             s,
         )
         .union_all(
@@ -314,6 +320,34 @@ def _referrals(session: Session, s: Scope, out: Indicators) -> None:
         out.figures[f"referrals_{stage}_rate"] = (
             round(100 * out.figures[f"referrals_{stage}"] / sent, 1) if sent else None
         )
+    accepted = out.figures["referrals_accepted"] or 0
+    out.figures["referrals_no_show_rate"] = (
+        round(100 * out.figures["referrals_no_show"] / accepted, 1) if accepted else None
+    )
+    # The funnel by kind of structure (CAARUD, CSAPA, rest area...): sent, accepted, admitted.
+    for stage, statuses in (("sent", ("sent",)), ("accepted", ("accepted",)), ("admitted", ADMITTED)):
+        out.groups[f"referrals_{stage}_by_kind"] = _grouped(
+            session,
+            select(Structure.kind, func.count(func.distinct(Referral.id)))
+            .join(Structure, Structure.id == Referral.structure_id)
+            .join(ReferralStep, ReferralStep.referral_id == Referral.id)
+            .where(col(Referral.id).in_(ids), ReferralStep.org_id == s.org_id, col(ReferralStep.status).in_(statuses))
+            .group_by(Structure.kind)
+            .order_by(Structure.kind),
+        )
+    # Median delays, in days: from the first "sent" step to the first answer, and to the admission (or coming).
+    for key, statuses in (("referrals_answer_median_days", ANSWERED), ("referrals_admission_median_days", ADMITTED)):
+        first_sent = func.min(case((ReferralStep.status == "sent", ReferralStep.at)))
+        first_then = func.min(case((col(ReferralStep.status).in_(statuses), ReferralStep.at)))
+        delays = (
+            select(_seconds(session, first_then, first_sent).label("v"))
+            .where(ReferralStep.org_id == s.org_id, col(ReferralStep.referral_id).in_(ids))
+            .group_by(ReferralStep.referral_id)
+            .having(first_sent.is_not(None), first_then.is_not(None))
+            .subquery()
+        )
+        median = _median(session, delays.c.v, select(delays.c.v))
+        out.figures[key] = None if median is None else round(median / 86400, 1)
 
 
 def _sheltered(s: Scope):
@@ -387,18 +421,9 @@ def _stays(session: Session, s: Scope, out: Indicators) -> None:
 # ---------------------------------------------------------------- the people met
 def _people(session: Session, s: Scope) -> Any:
     """Ids of the persons met in the period: in an encounter or a named check-in."""
-    met = _teams(
-        select(EncounterPerson.person_id)
-        .join(Encounter, Encounter.id == EncounterPerson.encounter_id)
-        .where(
-            Encounter.org_id == s.org_id,
-            col(Encounter.deleted_at).is_(None),
-            Encounter.at >= s.since,
-            Encounter.at < s.until,
-        ),
-        Encounter.team_id,
-        s,
-    )
+    # Each side de-duplicated first (PostgreSQL hashes the 2 million encounter persons down to the persons met,
+    # in parallel), so that the UNION only merges two sets of persons.
+    met = _met(s).distinct()
     came = _teams(
         select(Checkin.person_id).where(
             Checkin.org_id == s.org_id,
@@ -409,7 +434,7 @@ def _people(session: Session, s: Scope) -> Any:
         ),
         Checkin.team_id,
         s,
-    )
+    ).distinct()
     return union(met, came).subquery()
 
 
@@ -462,7 +487,14 @@ def _years_before(day: date, years: int) -> date:
     return day.replace(year=day.year - years)
 
 
+# Memory for the hash aggregates and joins of one indicators transaction on PostgreSQL (the server's default, 4 MB,
+# makes "distinct persons met in a year" spill to disk in batches). SET LOCAL: this transaction only.
+WORK_MEM = "64MB"
+
+
 def compute(session: Session, scope: Scope) -> Indicators:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     out = Indicators()
     _field(session, scope, out)
     _checkins(session, scope, out)
@@ -563,16 +595,27 @@ DRILL = {
 DRILL_PAGE = 100
 
 
-def drill(session: Session, actor: Actor, scope: Scope, figure: str, page: int = 1) -> tuple[list, int]:
-    """The persons counted in a figure (alias and code only), for roles that read records; and how many."""
+def _drill_query(actor: Actor, scope: Scope, figure: str):
     actor.require("indicators.read")
     actor.require("persons.read")
     if figure not in DRILL or scope.org_id != actor.org_id:
         raise NotFound()
     ids = DRILL[figure](scope).scalar_subquery()
-    who = select(Person.id, Person.alias, Person.code).where(
+    return select(Person.id, Person.alias, Person.code).where(
         Person.org_id == actor.org_id, col(Person.deleted_at).is_(None), col(Person.id).in_(ids)
     )
+
+
+def drill_all(session: Session, actor: Actor, scope: Scope, figure: str):
+    """Every person counted in a figure, (code, alias), streamed 500 at a time (for an export)."""
+    who = _drill_query(actor, scope, figure).order_by(Person.alias, Person.code)
+    for _id, alias, code in session.exec(who.execution_options(yield_per=500)):
+        yield code, alias
+
+
+def drill(session: Session, actor: Actor, scope: Scope, figure: str, page: int = 1) -> tuple[list, int]:
+    """The persons counted in a figure (alias and code only), for roles that read records; and how many."""
+    who = _drill_query(actor, scope, figure)
     total = session.exec(select(func.count()).select_from(who.subquery())).one()
     rows = session.exec(who.order_by(Person.alias, Person.code).offset((page - 1) * DRILL_PAGE).limit(DRILL_PAGE)).all()
     return list(rows), total

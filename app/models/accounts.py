@@ -141,3 +141,21 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = ts_field()
     ip: str | None = Field(default=None, max_length=64)
     details: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class OrgExport(OrgRecord, table=True):
+    """A full export of the organisation's records that an admin started: written in the background to a .zip
+    under EXPORTS_DIR (app/exports/service.py), downloadable once by that admin only, then deleted (or after
+    EXPORT_HOURS). The row stays, for the audit: who exported what, when, with or without health data."""
+
+    __tablename__ = "org_exports"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, nullable=False)
+    # running, ready, failed, downloaded, expired
+    status: str = Field(default="running", sa_type=String(16), nullable=False)
+    health: bool = Field(default=False, nullable=False)  # the admin had health access: health tables included
+    current_table: str | None = Field(default=None, max_length=60)  # the table being written
+    done_rows: int = Field(default=0, nullable=False)
+    total_rows: int = Field(default=0, nullable=False)
+    size: int | None = Field(default=None)
+    finished_at: datetime | None = ts_field(nullable=True)

@@ -9,10 +9,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import OrgRecord, ts_field
+from app.models.base import OrgRecord, UTCDateTime, ts_field
 
 
 class Territory(OrgRecord, table=True):
@@ -116,23 +116,86 @@ class Encounter(OrgRecord, table=True):
     author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
 
 
+# Live rows only (encounter persons and materials): a deleted encounter leaves every figure.
+LIVE_ENCOUNTER_PERSON = text("deleted_at IS NULL")
+
+
 class EncounterPerson(SQLModel, table=True):
+    """A person met in an encounter. `team_id`, `at` and `deleted_at` are copies of the encounter's, written with
+    it (app/field/encounters.py: record_encounter, delete_encounter; the only writers, sync included) so that
+    "distinct persons met by these teams in this period" reads one index of this table instead of joining 2
+    million encounters (revision 0009 filled them for the rows written before)."""
+
     __tablename__ = "encounter_persons"
+    __table_args__ = (
+        # Indicators and their drill-down over every team: persons met in a period, index only (org, at, person).
+        Index(
+            "ix_encounter_persons_org_at",
+            "org_id",
+            "at",
+            "person_id",
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
+        # The same for a set of teams: one range per team, index only.
+        Index(
+            "ix_encounter_persons_org_team_at",
+            "org_id",
+            "team_id",
+            "at",
+            "person_id",
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
+    )
 
     encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)
     person_id: uuid.UUID = Field(foreign_key="persons.id", primary_key=True, index=True)
     org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
     # The person was created on the spot by this encounter.
     new: bool = Field(default=False, nullable=False)
+    # Copies of the encounter's team, time and tombstone (no foreign key: encounters.team_id has it).
+    team_id: uuid.UUID = Field(nullable=False)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    deleted_at: datetime | None = ts_field(nullable=True)
 
 
 class EncounterMaterial(SQLModel, table=True):
+    """Material given in an encounter. `team_id`, `at` and `deleted_at` are copies of the encounter's, as on
+    EncounterPerson (same writers), so that "materials given by these teams in this period" reads one index."""
+
     __tablename__ = "encounter_materials"
+    __table_args__ = (
+        # Indicators: units given per material over a period, every team or some, index only.
+        Index(
+            "ix_encounter_materials_org_at",
+            "org_id",
+            "at",
+            "material_id",
+            "quantity",
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
+        Index(
+            "ix_encounter_materials_org_team_at",
+            "org_id",
+            "team_id",
+            "at",
+            "material_id",
+            "quantity",
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
+    )
 
     encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)
     material_id: uuid.UUID = Field(foreign_key="materials.id", primary_key=True, index=True)
     org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
     quantity: int = Field(nullable=False)
+    # Copies of the encounter's team, time and tombstone.
+    team_id: uuid.UUID = Field(nullable=False)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    deleted_at: datetime | None = ts_field(nullable=True)
 
 
 class EncounterService(SQLModel, table=True):

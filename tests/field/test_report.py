@@ -49,8 +49,12 @@ def test_figures_count_what_the_team_recorded_during_its_working_day(db, org, wo
     make_encounter(db, org, night, persons=[checked], at=inside, deleted_at=utcnow())  # deleted: not counted
     db.add_all(
         [
-            EncounterMaterial(encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=2),
-            EncounterMaterial(encounter_id=e1.id, material_id=tips.id, org_id=org.id, quantity=5),
+            EncounterMaterial(
+                encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=2, team_id=night.id, at=e1.at
+            ),
+            EncounterMaterial(
+                encounter_id=e1.id, material_id=tips.id, org_id=org.id, quantity=5, team_id=night.id, at=e1.at
+            ),
         ]
     )
     contact = AnonymousContact(org_id=org.id, team_id=night.id, round_id=rnd.id, at=inside, people=4)

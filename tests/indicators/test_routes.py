@@ -87,3 +87,26 @@ def test_a_figure_opens_the_persons_behind_it(client, db):
     assert client.get("/indicators/persons?figure=encounters").status_code == 404
     sign_in(client, db, make_user(db, None, "steering"))
     assert client.get("/indicators/persons?figure=persons_met").status_code in (403, 404)
+
+
+def test_the_persons_behind_a_figure_export_as_csv_and_xlsx_audited(client, db):
+    org, patrol, *_ = data_set(db)
+    user = make_user(db, org, "coordinator", teams=[patrol], lang="en")
+    sign_in(client, db, user)
+    query = f"figure=persons_met&start=2026-11-01&end=2026-11-30&team={patrol.id}"
+    assert (
+        f'href="/indicators/persons/export.csv?{query}"'.replace("&", "&amp;")
+        in client.get(f"/indicators/persons?{query}").text
+    )
+    r = client.get(f"/indicators/persons/export.csv?{query}")
+    rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
+    assert rows[0] == ["Persons met", "01/11/2026-30/11/2026"] and rows[1] == ["Code", "Alias"]
+    assert [alias for _code, alias in rows[2:]] == ["Ana", "Bob"]  # the patrol's, not Cid
+    x = client.get(f"/indicators/persons/export.xlsx?{query}")
+    sheet = load_workbook(io.BytesIO(x.content), read_only=True).active
+    assert [row[1] for row in sheet.iter_rows(min_row=3, values_only=True)] == ["Ana", "Bob"]
+    details = db.exec(select(AuditEvent.details).where(AuditEvent.action == "export.indicator_persons")).all()
+    assert {d["format"]: d["rows"] for d in details} == {"csv": 2, "xlsx": 2}
+    assert client.get("/indicators/persons/export.csv?figure=encounters").status_code == 404
+    sign_in(client, db, make_user(db, org, "worker"))
+    assert client.get(f"/indicators/persons/export.csv?{query}").status_code == 403

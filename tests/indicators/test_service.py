@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime
 
+from sqlmodel import select
+
 from app.indicators.service import Scope, compute
 from app.models import AnonymousMaterial, EncounterMaterial, ReferralStep
 from tests.factories import (
@@ -19,6 +21,7 @@ from tests.factories import (
     make_referral,
     make_round,
     make_stay,
+    make_structure,
     make_team,
 )
 
@@ -53,9 +56,21 @@ def data_set(db):
     e2 = make_encounter(db, org, patrol, persons=[a], at=at(4))
     make_encounter(db, org, other, persons=[c], at=at(10))
     make_encounter(db, org, patrol, persons=[b], at=at(20, month=10))  # previous period
-    db.add(EncounterMaterial(encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=3))
-    db.add(EncounterMaterial(encounter_id=e2.id, material_id=kit.id, org_id=org.id, quantity=3))
-    db.add(EncounterMaterial(encounter_id=e2.id, material_id=condom.id, org_id=org.id, quantity=5))
+    db.add(
+        EncounterMaterial(
+            encounter_id=e1.id, material_id=kit.id, org_id=org.id, quantity=3, team_id=patrol.id, at=e1.at
+        )
+    )
+    db.add(
+        EncounterMaterial(
+            encounter_id=e2.id, material_id=kit.id, org_id=org.id, quantity=3, team_id=patrol.id, at=e2.at
+        )
+    )
+    db.add(
+        EncounterMaterial(
+            encounter_id=e2.id, material_id=condom.id, org_id=org.id, quantity=5, team_id=patrol.id, at=e2.at
+        )
+    )
     anon = make_anonymous(db, org, patrol, people=4, at=at(3), round=morning)
     db.add(AnonymousMaterial(contact_id=anon.id, material_id=kit.id, org_id=org.id, quantity=2))
     db.commit()
@@ -75,8 +90,14 @@ def data_set(db):
     db.add(NeedCategoryLink(need_id=n2.id, category_id=shelter.id, org_id=org.id))
     db.commit()
     # Referrals: 3 created, 3 sent, 2 accepted, 1 admitted, 1 refused... (one refused, two accepted).
-    for person, steps in ((a, ["sent", "accepted", "admitted"]), (b, ["sent", "accepted"]), (c, ["sent", "refused"])):
-        r = make_referral(db, org, person, status=steps[-1], team_id=patrol.id, created_at=at(5))
+    # Bob was accepted but did not come; Cid's referral went to a CSAPA (the others to rest areas).
+    csapa = make_structure(db, org, kind="csapa")
+    for person, steps, where in (
+        (a, ["sent", "accepted", "admitted"], None),
+        (b, ["sent", "accepted", "no_show"], None),
+        (c, ["sent", "refused"], csapa),
+    ):
+        r = make_referral(db, org, person, where, status=steps[-1], team_id=patrol.id, created_at=at(5))
         for i, status in enumerate(steps):
             db.add(ReferralStep(org_id=org.id, referral_id=r.id, status=status, at=at(5 + i)))
     db.commit()
@@ -119,6 +140,11 @@ def test_indicators_match_the_hand_computed_figures(db):
     assert f["referrals"] == 3 and f["referrals_sent"] == 3
     assert f["referrals_accepted"] == 2 and f["referrals_admitted"] == 1 and f["referrals_refused"] == 1
     assert f["referrals_accepted_rate"] == 66.7 and f["referrals_admitted_rate"] == 33.3
+    assert f["referrals_no_show"] == 1 and f["referrals_no_show_rate"] == 50.0  # Bob, of the 2 accepted
+    assert g["referrals_sent_by_kind"] == {"rest_area": 2, "csapa": 1}
+    assert g["referrals_accepted_by_kind"] == {"rest_area": 2} and g["referrals_admitted_by_kind"] == {"rest_area": 1}
+    # Answers a day after sending (all three); Ana admitted two days after.
+    assert f["referrals_answer_median_days"] == 1.0 and f["referrals_admission_median_days"] == 2.0
     assert f["stays_occupancy"] == 2 and f["stays_entries"] == 1
     assert g["stays_exits"] == {"positive": 1, "negative": 1} and f["stays_exits"] == 2
     assert f["stays_median_days"] == 40.0  # 30 and 50 days
@@ -148,9 +174,42 @@ def test_previous_period_and_team_filter(db):
     assert before["needs_median_days"] is None and before["stays_estimated_days"] is None
 
 
+def test_a_deleted_encounter_leaves_the_persons_met(db):
+    """Deleting an encounter (the worker's "wrong record") takes its persons out of every figure at once."""
+    from app.field.encounters import delete_encounter
+    from app.models import Encounter, EncounterPerson
+    from tests.factories import make_user
+    from tests.persons.conftest import actor_for
+
+    org, patrol, other, rest = data_set(db)
+    scope = Scope(org.id, date(2026, 11, 1), date(2026, 11, 30))
+    cid_met = db.exec(select(Encounter).where(Encounter.team_id == other.id)).one()
+    delete_encounter(db, actor_for(make_user(db, org, teams=[other]), other), cid_met)
+    db.commit()
+    assert db.exec(select(EncounterPerson.deleted_at).where(EncounterPerson.encounter_id == cid_met.id)).one()
+    f = compute(db, scope).figures
+    assert f["encounters"] == 2 and f["persons_met"] == 2 and f["people"] == 2  # Cid was met only there
+    assert compute(db, Scope(org.id, date(2026, 11, 1), date(2026, 11, 30), (other.id,))).figures["persons_met"] == 0
+
+
 def test_other_organisations_never_count(db):
     org, *_ = data_set(db)
     stranger = make_org(db)
     make_encounter(db, stranger, at=at(3))
     f = compute(db, Scope(stranger.id, date(2026, 11, 1), date(2026, 11, 30))).figures
     assert f["encounters"] == 1 and f["persons_met"] == 1 and f["needs"] == 0 and f["stays_occupancy"] == 0
+
+
+def test_the_period_before_has_the_same_number_of_days_and_ends_the_day_before():
+    import uuid
+
+    org = uuid.uuid4()
+    for (start, end), (p_start, p_end) in {
+        (date(2026, 3, 1), date(2026, 3, 31)): (date(2026, 1, 29), date(2026, 2, 28)),  # 31 days over February
+        (date(2028, 3, 1), date(2028, 3, 31)): (date(2028, 1, 30), date(2028, 2, 29)),  # a leap year
+        (date(2026, 1, 1), date(2026, 12, 31)): (date(2025, 1, 1), date(2025, 12, 31)),
+        (date(2026, 11, 30), date(2026, 11, 30)): (date(2026, 11, 29), date(2026, 11, 29)),  # one day
+    }.items():
+        prev = Scope(org, start, end).previous()
+        assert (prev.start, prev.end) == (p_start, p_end) and prev.days == Scope(org, start, end).days
+        assert prev.until == Scope(org, start, end).since  # no gap, no overlap (local midnights, DST included)
