@@ -27,11 +27,12 @@ import dataclasses
 import hashlib
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import text, tuple_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, func, select
 
 from app.access import Actor, scoped
 from app.admin.service import FieldErrors
@@ -77,6 +78,14 @@ def find_receipt(session: Session, actor: Actor, receipt_id: uuid.UUID) -> SyncR
 
 def keep_receipt(session: Session, actor: Actor, receipt_id: uuid.UUID, sent: str, result: dict) -> None:
     session.add(SyncReceipt(id=receipt_id, org_id=actor.org_id, user_id=actor.user_id, digest=sent, result=result))  # type: ignore[arg-type]
+
+
+def purge_receipts(session: Session, org_id: uuid.UUID, before: datetime, *, dry_run: bool = False) -> int:
+    """Delete the organisation's receipts older than `before` (the daily purge); returns how many (would) go."""
+    old = (SyncReceipt.org_id == org_id, col(SyncReceipt.created_at) < before)
+    if dry_run:
+        return session.exec(select(func.count()).select_from(SyncReceipt).where(*old)).one()
+    return session.exec(delete(SyncReceipt).where(*old)).rowcount or 0  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------- push

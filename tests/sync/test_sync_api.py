@@ -205,3 +205,33 @@ def test_without_a_session_the_api_answers_401_in_json(client):
 def test_the_api_is_in_the_openapi_schema(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/sync/push", "/api/sync/pull"} <= set(paths)
+
+
+def test_old_receipts_are_purged_daily_and_a_late_replay_still_doubles_nothing(client, db, org, team, worker, monkeypatch):
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+    from app.models import SyncReceipt
+    from app.privacy import service as privacy
+
+    _as(client, db, worker, team)
+    old, recent = ch("person", {"alias": "Ancien"}), ch("person", {"alias": "Récent"})
+    push(client, old, recent)
+    receipt = db.get(SyncReceipt, uuid.UUID(old["id"]))
+    receipt.created_at = utcnow() - timedelta(days=31)
+    db.add(receipt)
+    db.commit()
+
+    monkeypatch.setattr("app.db.get_engine", lambda: db.get_bind())
+    dry = CliRunner().invoke(cli, ["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 sync receipt(s) older than 30 days" in dry.output
+    assert db.get(SyncReceipt, uuid.UUID(old["id"])) is not None
+    assert privacy.purge(db, org_id=org.id)[0].receipts == 1
+    assert db.get(SyncReceipt, uuid.UUID(old["id"])) is None
+    assert db.get(SyncReceipt, uuid.UUID(recent["id"])) is not None
+    # A phone replaying the old change after its receipt went: recognised by the record's id, not created again.
+    assert push(client, old)[0]["status"] in ("accepted", "duplicate")
+    assert count(db, Person) == 2
