@@ -20,8 +20,8 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.access import Actor
 from app.admin.service import FieldErrors, check_version
-from app.config import get_settings
 from app.audit.service import record
+from app.config import get_settings
 from app.crypto import DecryptError, reveal
 from app.errors import NotFound
 from app.health import service as health

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import text, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
 from app.access import Actor, scoped
@@ -108,8 +109,22 @@ def _raw(data: dict, prefix: str, given: dict | None) -> dict[str, str]:
     return raw
 
 
+def _survivor(session: Session, actor: Actor, person_id: Any) -> Any:
+    """A person picked on the phone may have been merged meanwhile: the record goes to the survivor. An id that
+    leads nowhere is left as it is, for the service to refuse it with its own message."""
+    try:
+        return str(persons.resolve(session, actor, person_id).id)
+    except (NotFound, Forbidden, ValueError):
+        return person_id
+
+
 def _create(session: Session, actor: Actor, change: Change) -> int:
     data, cid = dict(change.data), change.id
+    if change.type == "encounter" and data.get("person_ids"):
+        ids = data["person_ids"] if isinstance(data["person_ids"], list) else [data["person_ids"]]
+        data["person_ids"] = list(dict.fromkeys(_survivor(session, actor, pid) for pid in ids))
+    if change.type == "checkin" and data.get("person_id"):
+        data["person_id"] = _survivor(session, actor, data["person_id"])
     if change.type == "person":
         return persons.create_person(session, actor, _form(PersonForm, {**data, "id": cid})).version
     if change.type == "encounter":
@@ -202,6 +217,8 @@ def apply_change(session: Session, actor: Actor, change: Change) -> Result:
         return Result(id=change.id, status="rejected", code=422, message=exc.message)
     except Conflict as exc:
         return Result(id=change.id, status="rejected", code=409, message=exc.message)
+    except IntegrityError:  # the same record written at this very moment by another request (a form's retry)
+        return Result(id=change.id, status="rejected", code=409, message=_("Try again in a moment."))
     except AppError as exc:
         return Result(id=change.id, status="rejected", code=422, message=exc.message)
 
