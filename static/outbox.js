@@ -216,6 +216,30 @@
     var id = (form.elements.id && form.elements.id.value) || crypto.randomUUID();
     return add({ id: id, type: form.dataset.sync, op: "create", data: data }).then(function () { toast(say("saved")); fresh(form); });
   }
+  // ---------------------------------------------------------------- the offline page kept by the service worker
+  // It holds forms only, but they are this user's (role, team, language, the organisation's places): it is
+  // fetched again when the user, team or language changes, and removed from the phone at sign-out.
+  function parcoursCaches() {
+    if (!window.caches) return Promise.resolve([]);
+    return caches.keys().then(function (keys) { return keys.filter(function (k) { return k.indexOf("parcours-") === 0; }); });
+  }
+  function wipeCaches() {
+    return parcoursCaches().then(function (keys) {
+      return Promise.all(keys.map(function (k) { return caches.open(k).then(function (c) { return c.delete("/offline"); }); }));
+    }).catch(function () {});
+  }
+  function refreshOfflinePage() {
+    var who = box.dataset.who || "";
+    if (!navigator.onLine || !who) return;
+    kv.get("offline-for", store).then(function (was) {
+      if (was === who) return;
+      return parcoursCaches().then(function (keys) {
+        return Promise.all(keys.map(function (k) { return caches.open(k).then(function (c) { return c.add("/offline"); }); }));
+      }).then(function (done) { if (done.length) return kv.set("offline-for", who, store); });
+    }).catch(function () {});
+  }
+  function toTop() { if (!document.getElementById("offline-page")) window.scrollTo(0, 0); } // the counter shows
+
   // ---------------------------------------------------------------- wiring
   document.addEventListener("submit", function (e) {
     var form = e.target;
@@ -229,7 +253,7 @@
       e.preventDefault(); e.stopImmediatePropagation();
       entries().then(function (all) {
         if (all.length) { toast(say("refuseSignout"), true); return; }
-        return kv.clear(store).then(function () { form.dataset.wiped = "1"; form.submit(); });
+        return kv.clear(store).then(wipeCaches).then(function () { form.dataset.wiped = "1"; form.submit(); });
       });
     }
   }, true);
@@ -242,7 +266,7 @@
     var id = form.elements.id && form.elements.id.value;
     if (id && form.dataset.kept === id) return Promise.resolve(); // already kept (two events for one send)
     if (id) form.dataset.kept = id;
-    return capture(form);
+    return capture(form).then(toTop);
   }
   document.addEventListener("htmx:configRequest", function (e) {
     if (e.detail.verb === "post" && syncForm(e.detail.elt)) e.detail.timeout = parseInt(box.dataset.timeout, 10) || 15000;
@@ -270,4 +294,5 @@
   }
   window.parcoursOutbox = { flush: flush, entries: entries };
   render().then(flush);
+  if (navigator.serviceWorker) navigator.serviceWorker.ready.then(refreshOfflinePage).catch(function () {});
 })();

@@ -25,6 +25,13 @@ def _since(page, cursor) -> list[dict]:
     return out
 
 
+def cached_offline_pages_js() -> str:
+    return (
+        "caches.keys().then(ks => Promise.all(ks.map(k => caches.open(k).then(c => c.match('/offline')))))"
+        ".then(r => r.filter(Boolean).length)"
+    )
+
+
 def _ready_offline_page(page):
     page.goto("/offline")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -163,6 +170,7 @@ def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
     with page.expect_response(lambda r: "/api/sync/push" in r.url and r.status == 200, timeout=30_000):
         page.reload()
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    assert page.evaluate(cached_offline_pages_js()) == 1  # kept for this user while signed in
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login**", timeout=20_000)
     page.goto("/login")
@@ -176,6 +184,7 @@ def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
         )
         == 0
     )
+    assert page.evaluate(cached_offline_pages_js()) == 0  # the forms of this user (team, places) went with them
 
 
 def test_an_observation_form_opened_online_and_sent_with_no_network_is_kept_then_sent(page):
@@ -237,6 +246,7 @@ def test_online_forms_kept_on_a_5xx_or_no_answer_land_once_when_the_server_is_ba
     expect(page.locator("#toasts")).to_contain_text("Saved on this phone, not sent yet.")
     expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
     expect(page.locator("#picked input")).to_have_count(0)  # the form is ready for the next encounter
+    page.screenshot(path="test-results/online-encounter-kept.png")
 
     page.route(f"**/persons/{person_id}/notes", saved_then_unavailable)
     page.goto(f"/persons/{person_id}")
@@ -245,6 +255,7 @@ def test_online_forms_kept_on_a_5xx_or_no_answer_land_once_when_the_server_is_ba
     form.locator("textarea").fill("Rendez-vous PASS jeudi")
     form.get_by_role("button", name="Add").click()
     expect(page.locator("#outbox")).to_have_text("2 saved on this phone, not sent yet")
+    page.screenshot(path="test-results/online-note-kept.png")
 
     page.route("**/checkins", lambda route: hung.append(route) if route.request.method == "POST" else route.continue_())
     page.goto("/checkins")
