@@ -180,7 +180,8 @@ def retention_purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be erased."),
 ) -> None:
     """Erase the persons past their organisation's retention period, the persons deleted more than 30 days ago
-    and the documents removed as long ago (with their files). Run it daily (cron, see the README)."""
+    and the documents removed as long ago (with their files); delete the sync receipts older than
+    SYNC_RECEIPT_DAYS (30). Run it daily (cron, see the README)."""
     from app.db import get_engine
     from app.privacy.service import GRACE_DAYS, purge
 
@@ -194,7 +195,8 @@ def retention_purge(
         typer.echo(
             f"{org.org}: {verb} {len(org.expired)} person(s) without contact for {org.retention_months} months, "
             f"{len(org.deleted)} person(s) deleted more than {GRACE_DAYS} days ago, "
-            f"{len(org.removed_documents)} removed document(s)"
+            f"{len(org.removed_documents)} removed document(s), {org.receipts} sync receipt(s) older than "
+            f"{get_settings().sync_receipt_days} days"
             + ("" if dry_run else f" ({org.erased.rows} row(s), {org.erased.files} file(s))")
         )
     if dry_run:

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     export_hours: int = 2
     # Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are trusted.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Offline sync. An online form (encounter, check-in, note) that gets no answer within this many seconds is
+    # kept in the phone's outbox and sent again later (the same client id: never twice).
+    offline_timeout_seconds: int = 15
+    # The answers kept for pushed changes (replays get the same answer) are deleted by the daily purge after
+    # this many days; a replay after that is still recognised by the record's own id (never doubled).
+    sync_receipt_days: int = 30
 
 
 @lru_cache

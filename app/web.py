@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from app import i18n
 from app.access import PERMISSIONS
-from app.config import ROOT
+from app.config import ROOT, get_settings
 from app.crypto import Unreadable
 from app.i18n import _
 
@@ -88,6 +88,8 @@ env.globals.update(
     LANG_NAMES=i18n.LANG_NAMES,
     TEAM_KINDS=TEAM_KINDS,
     ROLE_LABELS=ROLE_LABELS,
+    # How long an online field form waits for the server before the phone keeps it in its outbox (ms).
+    offline_timeout_ms=lambda: get_settings().offline_timeout_seconds * 1000,
 )
 env.filters["local_dt"] = local_dt
 env.tests["unreadable"] = lambda value: isinstance(value, Unreadable)  # a damaged ciphertext (app/crypto.py)

@@ -101,7 +101,11 @@
     });
   }
   // ---------------------------------------------------------------- what the worker sees
-  function label(c) { return c.type + " · " + (c.data.alias || c.data.note || c.data.body || c.data.where || c.id.slice(0, 8)); }
+  function label(c) { // "Note · Cherche un lit": the kind in the worker's language, then what identifies it
+    var kind = say(c.op === "update" ? "typeEdit" : "type" + c.type.charAt(0).toUpperCase() + c.type.slice(1)) || c.type;
+    var what = c.data.alias || c.data.note || c.data.body || "";
+    return kind + " · " + (what.length > 60 ? what.slice(0, 60) + "…" : what || c.id.slice(0, 8));
+  }
   function el(tag, text, cls) { var x = document.createElement(tag); if (text) x.textContent = text; if (cls) x.className = cls; return x; }
   function render() {
     return entries().then(function (all) {
@@ -169,7 +173,7 @@
       var note = document.getElementById("kept-persons");
       if (note) note.textContent = say("kept", kept.length);
       boxes.forEach(function (b) {
-        var checked = {};
+        var checked = {}, chosen = b.value; // what was ticked or chosen stays so while the list is refreshed
         b.querySelectorAll("input:checked").forEach(function (i) { checked[i.value] = true; });
         b.querySelectorAll("[data-p]").forEach(function (x) { x.remove(); });
         people.forEach(function (p) {
@@ -181,10 +185,15 @@
           }
           item.dataset.p = "1"; b.appendChild(item);
         });
+        if (chosen) b.value = chosen;
       });
     });
   }
-  function fresh(form) { form.reset(); if (form.elements.id) form.elements.id.value = crypto.randomUUID(); }
+  function fresh(form) { // ready for the next one: emptied, a new client id, no person still picked
+    form.reset(); if (form.elements.id) form.elements.id.value = crypto.randomUUID();
+    form.querySelectorAll("#picked > *").forEach(function (chip) { chip.remove(); });
+    if (form.classList.contains("confirm")) form.remove(); // a check-in confirmation: done with that person
+  }
   var EDITABLE = ["alias", "gender", "birth_year", "nationality", "phone", "alert_reason", "description"];
   function captureEdit(form) { // an edit: the fields changed, the values it started from and their version
     var data = {}, base = {};
@@ -207,22 +216,68 @@
     var id = (form.elements.id && form.elements.id.value) || crypto.randomUUID();
     return add({ id: id, type: form.dataset.sync, op: "create", data: data }).then(function () { toast(say("saved")); fresh(form); });
   }
+  // ---------------------------------------------------------------- the offline page kept by the service worker
+  // It holds forms only, but they are this user's (role, team, language, the organisation's places): it is
+  // fetched again when the user, team or language changes, and removed from the phone at sign-out.
+  function parcoursCaches() {
+    if (!window.caches) return Promise.resolve([]);
+    return caches.keys().then(function (keys) { return keys.filter(function (k) { return k.indexOf("parcours-") === 0; }); });
+  }
+  function wipeCaches() {
+    return parcoursCaches().then(function (keys) {
+      return Promise.all(keys.map(function (k) { return caches.open(k).then(function (c) { return c.delete("/offline"); }); }));
+    }).catch(function () {});
+  }
+  function refreshOfflinePage() {
+    var who = box.dataset.who || "";
+    if (!navigator.onLine || !who) return;
+    kv.get("offline-for", store).then(function (was) {
+      if (was === who) return;
+      return parcoursCaches().then(function (keys) {
+        return Promise.all(keys.map(function (k) { return caches.open(k).then(function (c) { return c.add("/offline"); }); }));
+      }).then(function (done) { if (done.length) return kv.set("offline-for", who, store); });
+    }).catch(function () {});
+  }
+  function toTop() { if (!document.getElementById("offline-page")) window.scrollTo(0, 0); } // the counter shows
+
   // ---------------------------------------------------------------- wiring
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (form.matches("form[data-sync]") && (!navigator.onLine || document.getElementById("offline-page"))) {
-      e.preventDefault(); e.stopImmediatePropagation(); capture(form);
+      e.preventDefault(); e.stopImmediatePropagation();
+      // The offline page checks what it can before keeping (required person, text...); online forms are
+      // checked by the server when they are sent.
+      if (document.getElementById("offline-page") && !form.checkValidity()) { form.reportValidity(); return; }
+      capture(form);
     } else if (form.matches('form[action="/logout"]') && !form.dataset.wiped) {
       e.preventDefault(); e.stopImmediatePropagation();
       entries().then(function (all) {
         if (all.length) { toast(say("refuseSignout"), true); return; }
-        return kv.clear(store).then(function () { form.dataset.wiped = "1"; form.submit(); });
+        return kv.clear(store).then(wipeCaches).then(function () { form.dataset.wiped = "1"; form.submit(); });
       });
     }
   }, true);
-  document.addEventListener("htmx:sendError", function (e) { // the network dropped while sending a form
-    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form[data-sync]");
-    if (form) capture(form);
+  // An online form (encounter, check-in, note, observation) that cannot reach the server is kept in the
+  // outbox: no network, no answer within the timeout (a metro tunnel), a 5xx, or a session that ended (401:
+  // kept, then sign in again). Exactly once: the form's client id goes with it and the form is renewed. A 4xx
+  // (422) is the server's answer about the values: htmx shows it in the form, with what was typed.
+  function syncForm(elt) { return elt && elt.closest ? elt.closest("form[data-sync]") : null; }
+  function keep(form) {
+    var id = form.elements.id && form.elements.id.value;
+    if (id && form.dataset.kept === id) return Promise.resolve(); // already kept (two events for one send)
+    if (id) form.dataset.kept = id;
+    return capture(form).then(toTop);
+  }
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.verb === "post" && syncForm(e.detail.elt)) e.detail.timeout = parseInt(box.dataset.timeout, 10) || 15000;
+  });
+  document.addEventListener("htmx:sendError", function (e) { var f = syncForm(e.detail.elt); if (f) keep(f); });
+  document.addEventListener("htmx:timeout", function (e) { var f = syncForm(e.detail.elt); if (f) keep(f); });
+  document.addEventListener("htmx:beforeOnLoad", function (e) {
+    var form = syncForm(e.detail.elt), status = e.detail.xhr ? e.detail.xhr.status : 0;
+    if (!form || !(status >= 500 || status === 401)) return;
+    e.preventDefault(); // no error page over the form, no redirect before the outbox has it
+    keep(form).then(function () { if (status === 401) window.location.href = "/login"; });
   });
   document.addEventListener("click", function (e) {
     if (!e.target.closest || !e.target.closest("[data-keep-persons]")) return;
@@ -239,4 +294,5 @@
   }
   window.parcoursOutbox = { flush: flush, entries: entries };
   render().then(flush);
+  if (navigator.serviceWorker) navigator.serviceWorker.ready.then(refreshOfflinePage).catch(function () {});
 })();

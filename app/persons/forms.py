@@ -1,6 +1,6 @@
 import re
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
@@ -106,6 +106,19 @@ class NoteForm(BaseModel):
     id: uuid.UUID | None = None
     body: str = Field(min_length=1, max_length=5000)
     urgent: bool = False
+    # When it was written, for a note typed on a phone with no network and sent later (none: now).
+    at: datetime | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _written_in_the_past(cls, v: datetime | None) -> datetime | None:
+        if v is None:
+            return v
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=UTC)
+        if v.year < 2000 or v > utcnow() + timedelta(minutes=5):
+            raise ValueError(_("This time is in the future: check the day and the hour."))
+        return v.astimezone(UTC)
 
 
 class ExitForm(BaseModel):

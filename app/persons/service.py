@@ -507,6 +507,8 @@ def add_note(session: Session, actor: Actor, person: Person, form: NoteForm) -> 
         team_id=actor.team_id,
         author_id=actor.user_id,
     )
+    if form.at is not None:  # written offline, sent later: the timeline shows when it was written
+        note.created_at = min(form.at, utcnow())
     seal(session, note, "body", form.body)
     session.add(note)
     session.flush()

@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.access import Actor
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
+from app.config import get_settings
 from app.crypto import DecryptError, reveal
 from app.errors import NotFound
 from app.health import service as health
@@ -30,6 +31,7 @@ from app.persons import documents, timeline
 from app.persons import service as persons
 from app.persons.codes import clean_code
 from app.privacy.forms import RetentionForm
+from app.sync import service as sync
 
 # A deleted person is erased for good this long after the deletion: time to notice and undo a mistake.
 GRACE_DAYS = 30
@@ -306,6 +308,7 @@ class OrgPurge:
     expired: list[uuid.UUID] = field(default_factory=list)  # no contact for longer than the retention period
     deleted: list[uuid.UUID] = field(default_factory=list)  # deleted more than GRACE_DAYS ago
     removed_documents: list[uuid.UUID] = field(default_factory=list)  # removed from a record GRACE_DAYS ago
+    receipts: int = 0  # answers kept for changes pushed by phones, older than SYNC_RECEIPT_DAYS
     erased: Erasure = field(default_factory=Erasure)
 
 
@@ -342,7 +345,8 @@ def purge(
 ) -> list[OrgPurge]:
     """Apply every organisation's retention period: erase the persons without contact for longer than it (a
     consultation done counts as a contact), the persons deleted more than GRACE_DAYS ago, and the documents
-    removed as long ago. With `dry_run`, only say what would go. Each erasure is audited."""
+    removed as long ago; delete the sync receipts older than SYNC_RECEIPT_DAYS. With `dry_run`, only say what
+    would go. Each erasure is audited."""
     now = now or utcnow()
     stmt = select(Organisation).where(col(Organisation.deleted_at).is_(None)).order_by(Organisation.name)
     if org_id is not None:
@@ -351,6 +355,8 @@ def purge(
     for org in session.exec(stmt).all():
         plan = _plan(session, org, now)
         report.append(plan)
+        receipts_before = now - timedelta(days=get_settings().sync_receipt_days)
+        plan.receipts = sync.purge_receipts(session, org.id, receipts_before, dry_run=dry_run)
         if dry_run:
             continue
         for reason, ids in (("retention", plan.expired), ("deleted", plan.deleted)):
@@ -390,6 +396,7 @@ def purge(
                     "deleted": len(plan.deleted),
                     "documents": len(plan.removed_documents),
                     "rows": plan.erased.rows,
+                    "sync_receipts": plan.receipts,
                 },
             )
     return report

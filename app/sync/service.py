@@ -14,10 +14,11 @@ Push
 Pull (the safe watermark)
 Each change adds a SyncChange row in its own transaction (changelog.py). A bare "seq > cursor" would miss a row
 whose transaction took its seq early but committed late. On PostgreSQL each row carries the id of the
-transaction that wrote it, and a pull only returns rows whose transaction id is below
-pg_snapshot_xmin(pg_current_snapshot()): every transaction below that horizon has ended, so no row can appear
-behind the cursor later. Rows are ordered by (txid, seq) and the cursor is the last (txid, seq) returned. (The
-horizon is cluster-wide: a long transaction in any database of the server delays pulls, it never loses a row.)
+transaction that wrote it, and a pull only returns rows whose transaction id is below the oldest transaction
+still running in this database: every transaction of this database below that horizon has ended, so no row can
+appear behind the cursor later. Rows are ordered by (txid, seq) and the cursor is the last (txid, seq) returned. The
+transactions running in another database of the server are left out of the horizon (see HORIZON_SQL): they
+never write here, and a long one (a pg_dump, a bench) would otherwise hold every pull back.
 Chosen over xid8 columns on every table: one small table written by one listener covers every synced kind.
 SQLite allows a single writer at a time, so commit order is seq order and every committed row may be returned
 (txid is 0). Deletions come back as tombstones, and what is returned is cut to what the user may see.
@@ -27,11 +28,13 @@ import dataclasses
 import hashlib
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import text, tuple_
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, select
 
 from app.access import Actor, scoped
 from app.admin.service import FieldErrors
@@ -79,6 +82,14 @@ def keep_receipt(session: Session, actor: Actor, receipt_id: uuid.UUID, sent: st
     session.add(SyncReceipt(id=receipt_id, org_id=actor.org_id, user_id=actor.user_id, digest=sent, result=result))  # type: ignore[arg-type]
 
 
+def purge_receipts(session: Session, org_id: uuid.UUID, before: datetime, *, dry_run: bool = False) -> int:
+    """Delete the organisation's receipts older than `before` (the daily purge); returns how many (would) go."""
+    old = (SyncReceipt.org_id == org_id, col(SyncReceipt.created_at) < before)
+    if dry_run:
+        return session.exec(select(func.count()).select_from(SyncReceipt).where(*old)).one()
+    return session.exec(delete(SyncReceipt).where(*old)).rowcount or 0  # type: ignore[call-overload]
+
+
 # ---------------------------------------------------------------- push
 def _form(model, values: dict):
     """The service's form from JSON or from a form captured on the phone (a list field may come as one value)."""
@@ -99,8 +110,22 @@ def _raw(data: dict, prefix: str, given: dict | None) -> dict[str, str]:
     return raw
 
 
+def _survivor(session: Session, actor: Actor, person_id: Any) -> Any:
+    """A person picked on the phone may have been merged meanwhile: the record goes to the survivor. An id that
+    leads nowhere is left as it is, for the service to refuse it with its own message."""
+    try:
+        return str(persons.resolve(session, actor, person_id).id)
+    except (NotFound, Forbidden, ValueError):
+        return person_id
+
+
 def _create(session: Session, actor: Actor, change: Change) -> int:
     data, cid = dict(change.data), change.id
+    if change.type == "encounter" and data.get("person_ids"):
+        ids = data["person_ids"] if isinstance(data["person_ids"], list) else [data["person_ids"]]
+        data["person_ids"] = list(dict.fromkeys(_survivor(session, actor, pid) for pid in ids))
+    if change.type == "checkin" and data.get("person_id"):
+        data["person_id"] = _survivor(session, actor, data["person_id"])
     if change.type == "person":
         return persons.create_person(session, actor, _form(PersonForm, {**data, "id": cid})).version
     if change.type == "encounter":
@@ -193,6 +218,8 @@ def apply_change(session: Session, actor: Actor, change: Change) -> Result:
         return Result(id=change.id, status="rejected", code=422, message=exc.message)
     except Conflict as exc:
         return Result(id=change.id, status="rejected", code=409, message=exc.message)
+    except IntegrityError:  # the same record written at this very moment by another request (a form's retry)
+        return Result(id=change.id, status="rejected", code=409, message=_("Try again in a moment."))
     except AppError as exc:
         return Result(id=change.id, status="rejected", code=422, message=exc.message)
 
@@ -210,11 +237,33 @@ def parse_cursor(cursor: str | None) -> tuple[int, int]:
         raise FieldErrors({"cursor": _("This cursor is not valid: pull again from the start.")}) from None
 
 
+# The oldest transaction still running that may write this database's change log: the in-progress ids of the
+# snapshot, except those pg_stat_activity shows running in another database of the cluster (a transaction never
+# changes database, so they never write here). A long transaction elsewhere (a bench, a pg_dump of another base)
+# no longer holds pulls back; one in this database still does, as it must. Ids whose backend is not shown
+# (committed meanwhile, prepared transactions, no right to see them) are kept: held back, never skipped.
+HORIZON_SQL = text(
+    """
+    with snap as (select pg_current_snapshot() as s),
+    elsewhere as (
+        select backend_xid::text::bigint as x from pg_stat_activity
+        where backend_xid is not null and datname is distinct from current_database()
+    )
+    select coalesce(
+        (select min(x::text::bigint) from snap, pg_snapshot_xip(snap.s) as x
+         where (x::text::bigint % 4294967296) not in (select x from elsewhere)),
+        (select pg_snapshot_xmax(s)::text::bigint from snap)
+    )
+    """
+)
+
+
 def _horizon(session: Session) -> int | None:
-    """The transaction ids below which every transaction has ended (PostgreSQL); None: no limit (SQLite)."""
+    """The transaction ids below which no transaction may still write the change log (PostgreSQL); None: no
+    limit (SQLite)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    return session.exec(text("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).one()[0]  # type: ignore[call-overload]
+    return session.exec(HORIZON_SQL).one()[0]  # type: ignore[call-overload]
 
 
 def _own_txid(session: Session) -> int | None:

@@ -159,6 +159,9 @@ def test_a_rest_area_day_with_named_and_anonymous_check_ins(new_page):
     code = page.locator("#checkin-results .person-pick", has_text="Fatou").locator(".code").inner_text()
     page.locator("#f-checkin-q").fill("")
     page.locator("#f-checkin-q").press_sequentially(code.replace("-", "").lower(), delay=30)
+    # The search of the last letter (250 ms after it) must not replace the confirmation opened by the tap below.
+    page.wait_for_timeout(400)
+    expect(page.locator(".htmx-request")).to_have_count(0)
     expect(page.locator("#checkin-results .person-pick")).to_have_count(1)
     page.locator("#checkin-results .person-pick").click()
     page.get_by_role("button", name="Check in Fatou").click()

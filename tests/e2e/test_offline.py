@@ -25,6 +25,13 @@ def _since(page, cursor) -> list[dict]:
     return out
 
 
+def cached_offline_pages_js() -> str:
+    return (
+        "caches.keys().then(ks => Promise.all(ks.map(k => caches.open(k).then(c => c.match('/offline')))))"
+        ".then(r => r.filter(Boolean).length)"
+    )
+
+
 def _ready_offline_page(page):
     page.goto("/offline")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -58,11 +65,21 @@ def test_a_round_with_no_network_arrives_once_in_order_after_a_reload(page):
     obs.get_by_label("Men", exact=True).fill("3")
     obs.get_by_role("button", name="Save on this phone").click()
     expect(page.locator("#outbox")).to_have_text("8 saved on this phone, not sent yet")
-    page.screenshot(path="test-results/offline-round.png")
+    note = page.locator("form[data-sync=note]")
+    note.get_by_role("button", name="Save on this phone").click()  # no person chosen: not kept, the form says so
+    expect(page.locator("#outbox")).to_have_text("8 saved on this phone, not sent yet")
+    note.get_by_label("Person").select_option(label="Olga hors-ligne (…)")  # created offline a moment ago
+    note.get_by_label("Note").fill("Cherche un hébergement pour ce soir")
+    note.get_by_label("Urgent").check()
+    note.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_have_text("9 saved on this phone, not sent yet")
+    expect(note.get_by_label("Note")).to_have_value("")  # ready for the next one
+    page.screenshot(path="test-results/offline-round.png", full_page=True)
 
     page.reload()  # no network: the service worker answers with the offline page, the outbox is still there
-    expect(page.locator("#outbox")).to_have_text("8 saved on this phone, not sent yet")
-    expect(page.locator("#outbox-list li")).to_have_count(8)
+    expect(page.locator("#outbox")).to_have_text("9 saved on this phone, not sent yet")
+    expect(page.locator("#outbox-list li")).to_have_count(9)
+    expect(page.locator("#outbox-list li").last).to_have_text("Note · Cherche un hébergement pour ce soir")
 
     page.context.set_offline(False)
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
@@ -72,6 +89,8 @@ def test_a_round_with_no_network_arrives_once_in_order_after_a_reload(page):
     assert [c["type"] for c in changes] == ["encounter"] * 5 + ["checkin", "observation"]
     olga = [c for c in _since(page, cursor) if c["type"] == "person" and c["data"]["alias"] == "Olga hors-ligne"]
     assert len(olga) == 1 and changes[0]["data"]["person_ids"] == [olga[0]["id"]]
+    notes = [c["data"] for c in _since(page, cursor) if c["type"] == "note"]
+    assert notes == [{"person_id": olga[0]["id"], "urgent": True, "body": "Cherche un hébergement pour ce soir"}]
 
 
 def test_a_replay_after_the_answer_was_lost_creates_nothing_twice(page):
@@ -151,6 +170,7 @@ def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
     with page.expect_response(lambda r: "/api/sync/push" in r.url and r.status == 200, timeout=30_000):
         page.reload()
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    assert page.evaluate(cached_offline_pages_js()) == 1  # kept for this user while signed in
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login**", timeout=20_000)
     page.goto("/login")
@@ -164,6 +184,7 @@ def test_sign_out_is_refused_while_something_is_only_on_the_phone(page):
         )
         == 0
     )
+    assert page.evaluate(cached_offline_pages_js()) == 0  # the forms of this user (team, places) went with them
 
 
 def test_an_observation_form_opened_online_and_sent_with_no_network_is_kept_then_sent(page):
@@ -184,3 +205,78 @@ def test_an_observation_form_opened_online_and_sent_with_no_network_is_kept_then
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
     sent = [c for c in _since(page, cursor) if c["type"] == "observation"]
     assert len(sent) == 1 and sent[0]["data"]["men"] == 7 and sent[0]["data"]["atmosphere"] == "tense"
+
+
+def test_online_forms_kept_on_a_5xx_or_no_answer_land_once_when_the_server_is_back(page):
+    """The metro: the server answers 503, or nothing at all. Encounter, note and check-in forms are kept in the
+    outbox (one answer was a 503 sent after the server had saved the note: the replay must not double it); a
+    422 still shows the server's message in the form with what was typed."""
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    cursor = _cursor(page)
+    person_id = page.request.get("/api/sync/persons").json()[0]["id"]
+
+    page.goto("/encounters/new")
+    page.get_by_label("Short note").fill("Personne choisie ?")
+    page.get_by_role("button", name="Save the encounter").click()
+    expect(page.locator("main")).to_contain_text("Choose at least one person")
+    expect(page.get_by_label("Short note")).to_have_value("Personne choisie ?")
+    expect(page.locator("#outbox")).to_be_hidden()
+
+    def unavailable(route):
+        if route.request.method == "POST":
+            route.fulfill(status=503, body="Service unavailable")
+        else:
+            route.continue_()
+
+    def saved_then_unavailable(route):
+        if route.request.method == "POST":
+            route.fetch()  # the server saves the note...
+            route.fulfill(status=503, body="Service unavailable")  # ...and the phone gets a 503
+        else:
+            route.continue_()
+
+    hung = []
+    page.route("**/api/sync/push", unavailable)  # the outbox cannot get through either, for now
+    page.route("**/encounters", unavailable)
+    page.goto(f"/encounters/new?person_id={person_id}")
+    encounter_id = page.locator("form[data-sync=encounter] input[name=id]").input_value()
+    page.get_by_label("Short note").fill("Ligne 12, quai")
+    page.get_by_role("button", name="Save the encounter").click()
+    expect(page.locator("#toasts")).to_contain_text("Saved on this phone, not sent yet.")
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    expect(page.locator("#picked input")).to_have_count(0)  # the form is ready for the next encounter
+    page.screenshot(path="test-results/online-encounter-kept.png")
+
+    page.route(f"**/persons/{person_id}/notes", saved_then_unavailable)
+    page.goto(f"/persons/{person_id}")
+    form = page.locator("form[data-sync=note]")
+    note_id = form.locator("input[name=id]").input_value()
+    form.locator("textarea").fill("Rendez-vous PASS jeudi")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator("#outbox")).to_have_text("2 saved on this phone, not sent yet")
+    page.screenshot(path="test-results/online-note-kept.png")
+
+    page.route("**/checkins", lambda route: hung.append(route) if route.request.method == "POST" else route.continue_())
+    page.goto("/checkins")
+    page.evaluate("document.getElementById('outbox').dataset.timeout = '2000'")  # 15 s in real life
+    page.get_by_text("Anonymous check-in").click()
+    anonymous = page.locator("details.anonymous-checkin form")
+    checkin_id = anonymous.locator("input[name=id]").input_value()
+    anonymous.get_by_role("button", name="Check in someone anonymous").click()
+    expect(page.locator("#outbox")).to_have_text("3 saved on this phone, not sent yet", timeout=15_000)
+    assert len(hung) == 1  # sent once, never answered
+
+    page.unroute("**/api/sync/push")
+    page.unroute("**/encounters")
+    page.unroute(f"**/persons/{person_id}/notes")
+    page.unroute("**/checkins")
+    page.reload()  # the server is back: the outbox is sent on load
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    changes = _since(page, cursor)
+    assert [c["id"] for c in changes if c["type"] == "encounter"] == [encounter_id]
+    assert [c["data"]["note"] for c in changes if c["type"] == "encounter"] == ["Ligne 12, quai"]
+    assert [c["id"] for c in changes if c["type"] == "note"] == [note_id]  # saved once, not twice
+    assert [c["id"] for c in changes if c["type"] == "checkin"] == [checkin_id]
+    page.goto(f"/persons/{person_id}")
+    expect(page.locator(".timeline")).to_contain_text("Rendez-vous PASS jeudi")

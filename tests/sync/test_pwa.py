@@ -26,3 +26,19 @@ def test_the_offline_page_has_forms_and_no_ones_data(client, db, org, team):
     assert "Karim" not in html and str(karim.id) not in html
     home = client.get("/").text
     assert 'id="outbox"' in home and 'rel="manifest"' in home and "outbox.js" in home
+
+
+def test_the_offline_page_offers_what_the_role_may_write_online(client, db, org, team):
+    def page_of(role):
+        user = make_user(db, org, role=role, teams=[team], lang="en")
+        sign_in(client, db, user)
+        client.post("/team", data={"team_id": str(team.id)})
+        return client.get("/offline").text
+
+    worker = page_of("worker")
+    assert 'data-sync="note"' in worker and 'name="urgent"' in worker and 'name="note"' in worker
+    assert 'name="health_note"' not in worker  # the health part is for health staff only, as online
+    health = page_of("health")
+    assert 'name="health_care"' in health and 'name="health_note"' in health
+    reception = page_of("reception")
+    assert 'data-sync="note"' not in reception and 'name="note"' not in reception

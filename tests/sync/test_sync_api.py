@@ -224,3 +224,69 @@ def test_an_encounter_sent_from_the_outbox_brings_its_need_once_and_a_bad_one_is
     bad = push(client, ch("encounter", {"person_ids": str(known.id), "need_urgent": "on"}))[0]
     assert bad["status"] == "rejected" and bad["code"] == 422 and "need_description" in bad["errors"]
     assert count(db, Need) == 1 and count(db, Encounter) == 1
+
+
+def test_old_receipts_are_purged_and_a_late_replay_still_doubles_nothing(client, db, org, team, worker, monkeypatch):
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+    from app.models import SyncReceipt
+    from app.privacy import service as privacy
+
+    _as(client, db, worker, team)
+    old, recent = ch("person", {"alias": "Ancien"}), ch("person", {"alias": "Récent"})
+    push(client, old, recent)
+    receipt = db.get(SyncReceipt, uuid.UUID(old["id"]))
+    receipt.created_at = utcnow() - timedelta(days=31)
+    db.add(receipt)
+    db.commit()
+
+    monkeypatch.setattr("app.db.get_engine", lambda: db.get_bind())
+    dry = CliRunner().invoke(cli, ["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 sync receipt(s) older than 30 days" in dry.output
+    assert db.get(SyncReceipt, uuid.UUID(old["id"])) is not None
+    assert privacy.purge(db, org_id=org.id)[0].receipts == 1
+    assert db.get(SyncReceipt, uuid.UUID(old["id"])) is None
+    assert db.get(SyncReceipt, uuid.UUID(recent["id"])) is not None
+    # A phone replaying the old change after its receipt went: recognised by the record's id, not created again.
+    assert push(client, old)[0]["status"] in ("accepted", "duplicate")
+    assert count(db, Person) == 2
+
+
+def test_a_note_written_offline_keeps_its_time_and_follows_the_online_rules(client, db, org, team, worker):
+    from datetime import timedelta
+
+    _as(client, db, worker, team)
+    karim = make_person(db, org, "Karim", teams=[team])
+    written = (utcnow() - timedelta(hours=3)).replace(microsecond=0)
+    data = {"person_id": str(karim.id), "body": "Cherche un lit", "urgent": "true", "at": written.isoformat()}
+    note = ch("note", data)
+    assert push(client, note)[0]["status"] == "accepted"
+    saved = db.get(PersonNote, uuid.UUID(note["id"]))
+    assert saved.urgent and saved.created_at == written and saved.author_id == worker.id
+    future = ch("note", {"person_id": str(karim.id), "body": "x", "at": (utcnow() + timedelta(days=1)).isoformat()})
+    assert push(client, future)[0]["code"] == 422
+    # The reception role writes no notes, online or offline.
+    reception = make_user(db, org, role="reception", teams=[team])
+    _as(client, db, reception, team)
+    refused = push(client, ch("note", {"person_id": str(karim.id), "body": "Vu"}))[0]
+    assert refused["status"] == "rejected" and refused["code"] == 403
+
+
+def test_a_person_merged_meanwhile_still_gets_what_was_recorded_offline(client, db, org, team, rest_area, worker):
+    from app.persons import merge
+    from tests.persons.conftest import actor_for
+
+    keep, dup = make_person(db, org, "Mohamed", teams=[team]), make_person(db, org, "Mouhamad", teams=[team])
+    merge.merge(db, actor_for(worker, team), keep, dup, {})
+    db.commit()
+    _as(client, db, worker, team)
+    enc = ch("encounter", {"person_ids": [str(dup.id), str(keep.id)]})
+    note = ch("note", {"person_id": str(dup.id), "body": "Vu à Jaurès"})
+    assert [r["status"] for r in push(client, enc, note)] == ["accepted", "accepted"]
+    linked = db.exec(select(EncounterPerson.person_id).where(EncounterPerson.encounter_id == uuid.UUID(enc["id"])))
+    assert list(linked) == [keep.id]
+    assert db.get(PersonNote, uuid.UUID(note["id"])).person_id == keep.id

@@ -108,3 +108,32 @@ def test_pull_waits_for_a_transaction_that_commits_late(engine, real):
     assert [c["id"] for c in second["changes"]] == [str(early), str(late)]
     with Session(engine) as db:
         assert service.pull(db, actor, second["cursor"])["changes"] == []
+
+
+def test_a_long_transaction_in_another_database_does_not_hold_pulls_back(engine, real):
+    """A pg_dump or a report running for an hour in another database of the server never writes this change log:
+    phones keep pulling."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import create_engine
+
+    _client, org, team, worker, _territory = real
+    elsewhere = create_engine(engine.url.set(database="postgres"))
+    long = elsewhere.connect()
+    long.begin()
+    long.execute(text("select pg_current_xact_id()"))  # it has a transaction id, and keeps it open
+    try:
+        change = uuid.uuid4()
+        with engine.begin() as conn:
+            conn.execute(
+                SyncChange.__table__.insert().values(
+                    org_id=org.id, entity="person", entity_id=change, txid=text("pg_current_xact_id()::text::bigint")
+                )
+            )
+        with Session(engine) as db:
+            pulled = service.pull(db, actor_for(worker, team), None)
+        assert [c["id"] for c in pulled["changes"]] == [str(change)]
+    finally:
+        long.rollback()
+        long.close()
+        elsewhere.dispose()
