@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -185,6 +185,20 @@ def encrypt(session: Session, org_id: uuid.UUID, plaintext: str | None, context:
         return None
     row = active_key(session, org_id)
     return _seal(_data_key(session, row.id)[1], row.id.bytes, plaintext, context)
+
+
+def sealer(session: Session, org_id: uuid.UUID) -> Callable[[str, str], str]:
+    """Encrypt many values of one organisation (bulk writers such as the bench data generator): the active key
+    is looked up and unwrapped once, instead of once per value as `encrypt` does. Same ciphertext format."""
+    row = active_key(session, org_id)
+    aead, key_id = AESGCM(_data_key(session, row.id)[1]), row.id.bytes
+
+    def seal_one(plaintext: str, context: str) -> str:
+        nonce = secrets.token_bytes(12)
+        ct = aead.encrypt(nonce, plaintext.encode(), _aad(key_id, context))
+        return PREFIX + base64.urlsafe_b64encode(key_id + nonce + ct).decode()
+
+    return seal_one
 
 
 def decrypt(session: Session, org_id: uuid.UUID, token: str | None, context: str) -> str | None:
