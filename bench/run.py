@@ -261,6 +261,13 @@ def start_server(url: str) -> subprocess.Popen:
     raise RuntimeError("the server did not start")
 
 
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, in ms: per request, what the load of other
+    processes on the machine changes least."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def vm_hwm_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -347,12 +354,13 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
             run_concurrent(clients(s.who, 2), 20, lambda c, i, s=s: s.send(c, ctx, i + 10_000))
         for s in SCENARIOS:
             close_checkins(ctx)
-            load = os.getloadavg()[0]
+            load, cpu0 = os.getloadavg()[0], cpu_ms(proc.pid)
             r = run_concurrent(clients(s.who, concurrency), n, lambda c, i, s=s: s.send(c, ctx, i))
             r["load1"] = round(load, 2)
+            r["cpu_ms"] = round((cpu_ms(proc.pid) - cpu0) / max(r["n"], 1), 1)
             result["scenarios"][s.name] = r
             print(f"   {s.name:<34} p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f}  p99 {r['p99']:6.1f} ms  "
-                  f"(server p95 {r['server_p95']:6.1f})  {r['rps']:6.1f}/s  errors {r['errors']}  load {load:.1f}",
+                  f"(server p95 {r['server_p95']:6.1f})  cpu {r['cpu_ms']:5.1f} ms/req  {r['rps']:6.1f}/s  errors {r['errors']}  load {load:.1f}",
                   flush=True)  # fmt: skip
         enc = next(s for s in SCENARIOS if s.name.startswith("log an encounter"))
         w = run_concurrent(clients("worker", write_clients), max(n, 600), lambda c, i: enc.send(c, ctx, i))
