@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=30, help="requests per scenario")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--sql", action="store_true", help="print the statements of one request")
+    ap.add_argument("--cpu", action="store_true", help="CPU time per function and request, every thread (yappi)")
     args = ap.parse_args()
     url = args.url or f"{run.PG}/parcours_bench_{args.persons // 1000}k"
     ctx = run.prepare(url, args.persons)
@@ -80,6 +81,12 @@ def main() -> None:
         for i in range(3):  # warm-up
             s.send(c, ctx, 350 + i)
         walls, queries, sql_ms = [], [], []
+        if args.cpu:
+            import yappi
+
+            yappi.clear_stats()
+            yappi.set_clock_type("cpu")
+            yappi.start(profile_threads=True)
         for i in range(args.n):
             log.clear()
             if prof:
@@ -97,6 +104,35 @@ def main() -> None:
             f"queries {statistics.median(queries):4.0f}  sql {statistics.median(sql_ms):6.1f} ms",
             flush=True,
         )
+        if args.cpu:
+            yappi.stop()
+            stats = yappi.get_func_stats()
+            stats.sort("tsub")
+            by_module: dict[str, float] = {}
+            for f in stats:
+                mod = (
+                    f.module.split("site-packages/")[-1].split("/")[0]
+                    if "site-packages" in f.module
+                    else ("app" if "/app/" in f.module else "stdlib/other")
+                )
+                by_module[mod] = by_module.get(mod, 0.0) + f.tsub
+            print(
+                "    CPU ms per request by package (self time):",
+                ", ".join(
+                    f"{k} {v * 1000 / args.n:.1f}" for k, v in sorted(by_module.items(), key=lambda kv: -kv[1])[:12]
+                ),
+            )
+            print(f"    CPU ms per request (self), {args.n} requests:")
+            shown = 0
+            for f in stats:
+                if shown >= 45:
+                    break
+                if "/testclient" in f.module or "/anyio/" in f.module or "threading" in f.module:
+                    continue
+                print(
+                    f"    {f.tsub * 1000 / args.n:7.2f} {f.ttot * 1000 / args.n:7.2f}  {f.name[:60]:<60} {f.module.split('site-packages/')[-1][-50:]}"
+                )
+                shown += 1
         if args.sql:
             for stmt, ms in log:
                 print(f"    {ms:6.2f} ms  {' '.join(stmt.split())[:220]}")
