@@ -129,9 +129,8 @@ def main() -> None:
                     break
                 if "/testclient" in f.module or "/anyio/" in f.module or "threading" in f.module:
                     continue
-                print(
-                    f"    {f.tsub * 1000 / args.n:7.2f} {f.ttot * 1000 / args.n:7.2f}  {f.name[:60]:<60} {f.module.split('site-packages/')[-1][-50:]}"
-                )
+                where = f.module.split("site-packages/")[-1][-50:]
+                print(f"    {f.tsub * 1000 / args.n:7.2f} {f.ttot * 1000 / args.n:7.2f}  {f.name[:60]:<60} {where}")
                 shown += 1
         if args.sql:
             for stmt, ms in log:
