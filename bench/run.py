@@ -49,7 +49,7 @@ class Scenario:
     who: str  # "worker" (a patrol team), "reception" (the rest area), "coordinator" (coordination, with TOTP)
     field: bool  # a field request: p95 target under 50 ms
     send: Callable[["Client", dict, int], httpx.Response]
-    requests: int | None = None  # at most this many (a slow report), with at most `clients` at once
+    requests: int | None = None  # at most this many for 400 (a slow report), with at most `clients` at once
     clients: int | None = None
 
 
@@ -421,7 +421,7 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
         for s in SCENARIOS:
             close_checkins(ctx)
             load, cpu0 = os.getloadavg()[0], cpu_ms(proc.pid)
-            k, m = min(concurrency, s.clients or concurrency), min(n, s.requests or n)
+            k, m = min(concurrency, s.clients or concurrency), min(n, max(4, n * s.requests // 400) if s.requests else n)
             r = run_concurrent(clients(s.who, k), m, lambda c, i, s=s: s.send(c, ctx, i))
             r["load1"] = round(load, 2)
             r["cpu_ms"] = round((cpu_ms(proc.pid) - cpu0) / max(r["n"], 1), 1)
