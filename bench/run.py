@@ -12,6 +12,7 @@ A scenario is one line in SCENARIOS: a name, the client it runs as, whether it i
 p95 < 50 ms) and a function (client, ctx, i) -> response. Add one there and it is measured everywhere."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -305,6 +306,19 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server (its workers with it), killing it when it does not stop in time."""
+    proc.terminate()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        for p in children(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, 9)
+        proc.kill()
+        proc.wait(10)
+
+
 def vm_hwm_kb(pid: int) -> int:
     """Peak resident memory of the server: of its largest process when it runs several workers."""
     peak = 0
@@ -378,8 +392,7 @@ def minimal_endpoint_rate(url: str, clients: int, n: int) -> float:
         for c in pool:
             c.close()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_minimal"))
@@ -421,7 +434,8 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
         for s in SCENARIOS:
             close_checkins(ctx)
             load, cpu0 = os.getloadavg()[0], cpu_ms(proc.pid)
-            k, m = min(concurrency, s.clients or concurrency), min(n, max(4, n * s.requests // 400) if s.requests else n)
+            k = min(concurrency, s.clients or concurrency)
+            m = min(n, max(4, n * s.requests // 400)) if s.requests else n
             r = run_concurrent(clients(s.who, k), m, lambda c, i, s=s: s.send(c, ctx, i))
             r["load1"] = round(load, 2)
             r["cpu_ms"] = round((cpu_ms(proc.pid) - cpu0) / max(r["n"], 1), 1)
@@ -458,8 +472,7 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
         result["memory"] = {"before_kb": mem0, "peak_kb": vm_hwm_kb(proc.pid)}
         print(f"   weights {json.dumps(result['weight'])}  peak memory {result['memory']['peak_kb'] // 1024} MB")
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
     return result
 
 
