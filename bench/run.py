@@ -273,14 +273,15 @@ def start_server(url: str, module: str = "app.main:app", port: int = PORT, probe
         cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         cmd += ["--workers", str(WORKERS)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603 (our own server, fixed arguments)
-    for _ in range(150):
+    deadline = time.monotonic() + 180  # two workers importing the app on a loaded 2-core machine take a while
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code in (200, 405):
+            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=2).status_code in (200, 405):
                 return proc
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
-    proc.kill()
+        time.sleep(0.5)
+    stop(proc)
     raise RuntimeError("the server did not start")
 
 
