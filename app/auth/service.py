@@ -13,7 +13,6 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select, update
 
 from app.access import Actor
@@ -270,7 +269,7 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
     if not user.is_active or user.deleted_at is not None:
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
-        _touch(session, row.id, now)
+        row.last_seen_at = now  # at most one write a minute per session
     teams = user_team_ids(session, user)
     team_id = row.team_id if row.team_id in teams else None
     return Actor(
@@ -285,18 +284,6 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
         mfa_pending=row.mfa_pending,
         health_access=user.health_access,
     )
-
-
-def _touch(session: Session, session_id: str, now) -> None:
-    """At most one write a minute per session, and never the reason a page fails: on SQLite a read transaction
-    cannot become a write one while another connection writes ("database is locked" at once, in WAL mode, which
-    `make bench` hit with concurrent GETs); the touch is then skipped and the next request does it."""
-    try:
-        with session.begin_nested():
-            session.execute(update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now))
-    except OperationalError:
-        if session.get_bind().dialect.name != "sqlite":
-            raise
 
 
 def current_user(session: Session, actor: Actor) -> User:
