@@ -12,4 +12,4 @@ RUN pip install --no-cache-dir . && useradd --system --home /srv/parcours parcou
 USER parcours
 EXPOSE 8000
 # Migrations are applied at every start (they are idempotent), then the server starts.
-CMD ["sh", "-c", "parcours db upgrade && if [ \"$LOAD_DEMO\" = 1 ]; then parcours demo --if-empty; fi && parcours serve --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "parcours db upgrade && if [ \"$LOAD_DEMO\" = 1 ]; then parcours demo --if-empty; fi && parcours serve --host 0.0.0.0 --port 8000 --workers ${WEB_WORKERS:-2}"]

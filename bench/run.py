@@ -12,6 +12,7 @@ A scenario is one line in SCENARIOS: a name, the client it runs as, whether it i
 p95 < 50 ms) and a function (client, ctx, i) -> response. Add one there and it is measured everywhere."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -38,6 +39,8 @@ PG = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 MASTER_KEY = os.environ.get("BENCH_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS1vZi0zMi1ieXRlcy1vayE")
 SEED, YEARS = 1, 2
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+# `parcours serve --workers` of the app under test: 2 on this 2-core machine (measured, see the README).
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 
 
 # ------------------------------------------------------------------------------------------------- scenarios
@@ -47,6 +50,8 @@ class Scenario:
     who: str  # "worker" (a patrol team), "reception" (the rest area), "coordinator" (coordination, with TOTP)
     field: bool  # a field request: p95 target under 50 ms
     send: Callable[["Client", dict, int], httpx.Response]
+    requests: int | None = None  # at most this many for 400 (a slow report), with at most `clients` at once
+    clients: int | None = None
 
 
 def _search(c, ctx, i):
@@ -66,15 +71,25 @@ def _checkin(c, ctx, i):
     return c.post("/checkins", data={"id": str(uuid.uuid4()), "person_id": ctx["persons"][i % len(ctx["persons"])]})
 
 
+def _year_of_indicators(c, ctx, i):
+    from datetime import date, timedelta
+
+    end = date.today()
+    return c.get("/indicators", params={"start": (end - timedelta(days=364)).isoformat(), "end": end.isoformat()})
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("alias search (3 letters, htmx)", "worker", True, _search),
     Scenario("person page", "worker", True, _person),
     Scenario("log an encounter (POST)", "worker", True, _encounter),
     Scenario("check someone in (POST)", "reception", True, _checkin),
     Scenario("team home page", "worker", True, lambda c, ctx, i: c.get("/")),
-    # Once they exist (issues 6 and 8):
-    # Scenario("caseload list", "worker", True, lambda c, ctx, i: c.get("/caseload")),
-    # Scenario("indicators, a year", "coordinator", False, lambda c, ctx, i: c.get("/indicators?period=year")),
+    # Coordinators: the caseload's summary of every list, then one list (the default, "not seen for 30 days",
+    # a page of it), and the organisation's indicators over the last 365 days against the year before.
+    Scenario("caseload summary", "coordinator", False, lambda c, ctx, i: c.get("/caseload")),
+    Scenario("caseload list (not seen)", "coordinator", False, lambda c, ctx, i: c.get("/caseload/list?name=not_seen")),
+    # A year of indicators took 45 s at 100,000 persons before issue 8's work on it: a few requests, 2 at once.
+    Scenario("indicators, a year", "coordinator", False, _year_of_indicators, requests=12, clients=2),
 ]
 
 
@@ -83,7 +98,7 @@ class Client(httpx.Client):
     """One browser: its own session cookie, CSRF token and keep-alive connection."""
 
     def __init__(self, base: str):
-        super().__init__(base_url=base, timeout=60, headers={"Sec-Fetch-Site": "same-origin"})
+        super().__init__(base_url=base, timeout=300, headers={"Sec-Fetch-Site": "same-origin"})
         self.csrf = ""
 
     def sign_in(self, email: str, password: str, totp_secret: str | None = None, team_kind: str | None = None):
@@ -236,36 +251,86 @@ def close_checkins(ctx: dict) -> None:
     engine.dispose()
 
 
-def start_server(url: str) -> subprocess.Popen:
+def start_server(url: str, module: str = "app.main:app", port: int = PORT, probe: str = "/login") -> subprocess.Popen:
+    import socket
+
+    with socket.socket() as probe_socket:  # another server on the port would answer the bench's requests
+        if probe_socket.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is already in use: set BENCH_PORT to a free one")
     env = {**os.environ, "DATABASE_URL": url, "MASTER_KEY": MASTER_KEY, "LOG_LEVEL": "warning"}
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
-        "app.main:app",
+        module,
         "--port",
-        str(PORT),
+        str(port),
         "--log-level",
         "warning",
         "--no-access-log",
     ]
+    if module == "app.main:app":  # what production runs: `parcours serve` (its --workers binds the socket itself)
+        cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        cmd += ["--workers", str(WORKERS)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603 (our own server, fixed arguments)
-    for _ in range(150):
+    deadline = time.monotonic() + 180  # two workers importing the app on a loaded 2-core machine take a while
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/login", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=2).status_code in (200, 405):
                 return proc
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
-    proc.kill()
+        time.sleep(0.5)
+    stop(proc)
     raise RuntimeError("the server did not start")
 
 
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the server (the process and its workers) has used so far, in ms: per request,
+    what the load of other processes on the machine changes least."""
+    total = 0.0
+    for p in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids = (task / "children").read_text().split()
+        for k in kids:
+            out += [int(k), *children(int(k))]
+    return out
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server (its workers with it), killing it when it does not stop in time."""
+    proc.terminate()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        for p in children(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, 9)
+        proc.kill()
+        proc.wait(10)
+
+
 def vm_hwm_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+    """Peak resident memory of the server: of its largest process when it runs several workers."""
+    peak = 0
+    for p in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except FileNotFoundError:
+            continue
+    return peak
 
 
 def page_weight(c: Client, path: str) -> dict:
@@ -315,6 +380,27 @@ def plain_insert_rate(url: str, threads: int = 32, seconds: float = 4.0) -> floa
     return rate
 
 
+def minimal_endpoint_rate(url: str, clients: int, n: int) -> float:
+    """POSTs per second that bench/minimal_app.py (FastAPI, one INSERT per request, nothing else) serves to
+    `clients` concurrent clients: the ceiling of Python + HTTP + one commit here."""
+    from sqlalchemy import create_engine, text
+
+    proc = start_server(url, "bench.minimal_app:app", PORT + 1, "/insert")
+    try:
+        pool = [httpx.Client(base_url=f"http://127.0.0.1:{PORT + 1}", timeout=60) for _ in range(clients)]
+        run_concurrent(pool, 50, lambda c, i: c.post("/insert", data={"note": "Bench."}))  # warm-up
+        r = run_concurrent(pool, n, lambda c, i: c.post("/insert", data={"note": "Bench."}))
+        for c in pool:
+            c.close()
+    finally:
+        stop(proc)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_minimal"))
+    engine.dispose()
+    return r["rps"]
+
+
 def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, write_clients: int) -> dict:
     from app.bench_data import BENCH_PASSWORD, BENCH_TOTP_SECRET
 
@@ -344,24 +430,36 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
         mem0 = vm_hwm_kb(proc.pid)
         # Warm-up: every scenario a few times (imports, template compilation, connection pool, caches).
         for s in SCENARIOS:
-            run_concurrent(clients(s.who, 2), 20, lambda c, i, s=s: s.send(c, ctx, i + 10_000))
+            warm = 2 if s.requests else 20
+            run_concurrent(clients(s.who, 2), warm, lambda c, i, s=s: s.send(c, ctx, i + 10_000))
         for s in SCENARIOS:
             close_checkins(ctx)
-            load = os.getloadavg()[0]
-            r = run_concurrent(clients(s.who, concurrency), n, lambda c, i, s=s: s.send(c, ctx, i))
+            load, cpu0 = os.getloadavg()[0], cpu_ms(proc.pid)
+            k = min(concurrency, s.clients or concurrency)
+            m = min(n, max(4, n * s.requests // 400)) if s.requests else n
+            r = run_concurrent(clients(s.who, k), m, lambda c, i, s=s: s.send(c, ctx, i))
             r["load1"] = round(load, 2)
+            r["cpu_ms"] = round((cpu_ms(proc.pid) - cpu0) / max(r["n"], 1), 1)
             result["scenarios"][s.name] = r
             print(f"   {s.name:<34} p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f}  p99 {r['p99']:6.1f} ms  "
-                  f"(server p95 {r['server_p95']:6.1f})  {r['rps']:6.1f}/s  errors {r['errors']}  load {load:.1f}",
+                  f"(server p95 {r['server_p95']:6.1f})  cpu {r['cpu_ms']:5.1f} ms/req  {r['rps']:6.1f}/s  "
+                  f"errors {r['errors']}  load {load:.1f}",
                   flush=True)  # fmt: skip
         enc = next(s for s in SCENARIOS if s.name.startswith("log an encounter"))
+        load, cpu0 = os.getloadavg()[0], cpu_ms(proc.pid)
         w = run_concurrent(clients("worker", write_clients), max(n, 600), lambda c, i: enc.send(c, ctx, i))
+        w["cpu_ms"] = round((cpu_ms(proc.pid) - cpu0) / max(w["n"], 1), 1)
         plain = plain_insert_rate(url, write_clients)
+        minimal = minimal_endpoint_rate(url, write_clients, max(n, 600))
         result["write"] = {"clients": write_clients, "encounters_per_s": w["rps"], "p95": w["p95"],
-                           "errors": w["errors"], "plain_inserts_per_s": round(plain, 1),
-                           "ratio": round(w["rps"] / plain, 3) if plain else None}  # fmt: skip
+                           "errors": w["errors"], "cpu_ms": w["cpu_ms"], "load1": round(load, 2),
+                           "plain_inserts_per_s": round(plain, 1), "minimal_endpoint_per_s": minimal,
+                           "ratio": round(w["rps"] / plain, 3) if plain else None,
+                           "ratio_minimal": round(w["rps"] / minimal, 3) if minimal else None}  # fmt: skip
         print(
-            f"   write: {w['rps']} encounters/s with {write_clients} clients, plain inserts {plain:.0f}/s", flush=True
+            f"   write: {w['rps']} encounters/s with {write_clients} clients ({w['cpu_ms']} ms CPU each), "
+            f"plain inserts {plain:.0f}/s, minimal FastAPI insert endpoint {minimal}/s  load {load:.1f}",
+            flush=True,
         )
         c = clients("worker", 1)[0]
         fresh = Client(base).sign_in(ctx["emails"]["worker"], BENCH_PASSWORD)
@@ -375,8 +473,7 @@ def bench_one(label: str, url: str, persons: int, n: int, concurrency: int, writ
         result["memory"] = {"before_kb": mem0, "peak_kb": vm_hwm_kb(proc.pid)}
         print(f"   weights {json.dumps(result['weight'])}  peak memory {result['memory']['peak_kb'] // 1024} MB")
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
     return result
 
 
@@ -403,7 +500,8 @@ def markdown(results: dict) -> str:
     runs = results["runs"]
     lines = [
         f"Measured {m['date']} on {m['nproc']} cores, {m['memory_gb']} GB, PostgreSQL {m['postgresql']}, "
-        f"Python {m['python']}; one uvicorn worker; {results['concurrency']} concurrent clients, "
+        f"Python {m['python']}; `parcours serve --workers {results.get('workers', 1)}`; "
+        f"{results['concurrency']} concurrent clients, "
         f"{results['requests']} requests per scenario. Milliseconds, client side on loopback (server's own "
         "`Server-Timing` p95 in brackets). The machine is shared (other test suites ran at the same time): "
         "the load average is given per scenario, figures are noisy.",
@@ -420,7 +518,9 @@ def markdown(results: dict) -> str:
         cells = []
         for r in runs:
             s = r["scenarios"].get(name)
-            cells.append(f"{s['p50']} / **{s['p95']}** / {s['p99']} [{s['server_p95']}] ({s['load1']})" if s else "-")
+            few = f" n={s['n']}" if s and s["n"] < results["requests"] else ""
+            cell = f"{s['p50']} / **{s['p95']}** / {s['p99']} [{s['server_p95']}] ({s['load1']}){few}" if s else "-"
+            cells.append(cell)
         row = f"| {name} | " + " | ".join(cells)
         if ratio:
             a, b = pg_small["scenarios"].get(name), pg_big["scenarios"].get(name)
@@ -445,6 +545,12 @@ def markdown(results: dict) -> str:
     )
     row("plain single-row INSERTs per s (32 threads)", lambda r: str(r["write"]["plain_inserts_per_s"]))
     row("write ratio (target >= 0.25)", lambda r: str(r["write"]["ratio"]))
+    row(
+        "minimal FastAPI endpoint, one INSERT per POST, per s (32 clients)",
+        lambda r: str(r["write"].get("minimal_endpoint_per_s", "-")),
+    )
+    row("encounters / minimal endpoint", lambda r: str(r["write"].get("ratio_minimal", "-")))
+    row("server CPU per encounter logged (ms)", lambda r: str(r["write"].get("cpu_ms", "-")))
     row("first load, home (HTML+CSS+JS, gzip bytes)", lambda r: f"{r['weight']['home']['total_bytes']:,}")
     row("first load, encounter form (gzip bytes)", lambda r: f"{r['weight']['encounter form']['total_bytes']:,}")
     row("search partial (htmx, gzip bytes)", lambda r: f"{r['weight']['search partial (htmx)']['total_bytes']:,}")
@@ -508,7 +614,8 @@ def main() -> None:
         runs = list(old.values())
         order = ["SQLite", "PostgreSQL"]
         runs.sort(key=lambda r: (order.index(r["label"].split()[0]), r["persons"]))
-    results = {"machine": machine(), "concurrency": args.concurrency, "requests": args.requests, "runs": runs}
+    results = {"machine": machine(), "workers": WORKERS, "concurrency": args.concurrency, "requests": args.requests,
+               "runs": runs}  # fmt: skip
     out.write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     (ROOT / "bench" / "results.md").write_text(table)

@@ -90,3 +90,14 @@ def test_master_key_rotation_moves_totp_secrets_too(db):
     assert decrypt_system(user.totp_secret, f"users.totp_secret:{user.id}", new) == "JBSWY3DPEHPK3PXP"
     with pytest.raises(DecryptError):
         decrypt_system(user.totp_secret, f"users.totp_secret:{user.id}", old)
+
+
+def test_bulk_sealer_writes_what_decrypt_reads_and_follows_a_new_key(db):
+    org = make_org(db)
+    seal = crypto.sealer(db, org.id)
+    token = seal("Vu au pont.", "encounters.note:abc")
+    assert token.startswith(crypto.PREFIX) and "pont" not in token
+    assert decrypt(db, org.id, token, "encounters.note:abc") == "Vu au pont."
+    first = crypto.key_id_of(encrypt(db, org.id, "x", "c"))
+    new_org_key(db, org.id)  # rotation: the cached active key id is dropped at once
+    assert crypto.key_id_of(encrypt(db, org.id, "x", "c")) != first

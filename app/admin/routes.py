@@ -13,7 +13,7 @@ from app.deps import ActorDep, SessionDep
 from app.i18n import _
 from app.privacy.service import codes_of, person_by_code
 from app.security import SESSION_COOKIE
-from app.web import parse_form, redirect, render, validate_form
+from app.web import parse_form, posted, redirect, render, validate_form
 
 router = APIRouter(prefix="/admin")
 
@@ -46,9 +46,9 @@ def new_user(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/users")
-async def create_user(request: Request, actor: ActorDep, session: SessionDep):
+def create_user(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("users.manage")
-    form = await parse_form(request, UserForm)
+    form = parse_form(request, UserForm)
     if not form.ok:
         return _user_form(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -68,9 +68,9 @@ def user_page(request: Request, user_id: uuid.UUID, actor: ActorDep, session: Se
 
 
 @router.post("/users/{user_id}")
-async def update_user(request: Request, user_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_user(request: Request, user_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     user = service.get_user(session, actor, user_id)
-    form = await parse_form(request, UserForm)
+    form = parse_form(request, UserForm)
     if not form.ok:
         return _user_form(request, session, actor, user=user, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -126,9 +126,9 @@ def security_page(request: Request, actor: ActorDep):
 
 
 @router.post("/panic")
-async def panic(request: Request, actor: ActorDep, session: SessionDep):
+def panic(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await request.form()
+    form = posted(request)
     if form.get("confirm") != "yes":
         return render(
             request, "admin/security.html", {"errors": {"confirm": _("Tick the box to confirm.")}}, status=422
@@ -164,9 +164,9 @@ def new_team(request: Request, actor: ActorDep):
 
 
 @router.post("/teams")
-async def create_team(request: Request, actor: ActorDep, session: SessionDep):
+def create_team(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("teams.manage")
-    form = await parse_form(request, TeamForm)
+    form = parse_form(request, TeamForm)
     if not form.ok:
         return _team_form(request, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -184,9 +184,9 @@ def team_page(request: Request, team_id: uuid.UUID, actor: ActorDep, session: Se
 
 
 @router.post("/teams/{team_id}")
-async def update_team(request: Request, team_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_team(request: Request, team_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     team = service.get_team(session, actor, team_id)
-    form = await parse_form(request, TeamForm)
+    form = parse_form(request, TeamForm)
     if not form.ok:
         return _team_form(request, team=team, values=form.values, errors=form.errors)
     assert form.data is not None

@@ -38,8 +38,8 @@ def login_page(request: Request, next: str | None = None):
 
 
 @public.post("/login")
-async def login(request: Request, session: SessionDep):
-    form = await parse_form(request, LoginForm)
+def login(request: Request, session: SessionDep):
+    form = parse_form(request, LoginForm)
     if not form.ok:
         return render(request, "auth/login.html", {"values": form.values, "errors": form.errors}, status=422)
     assert form.data is not None
@@ -77,12 +77,12 @@ def invitation_page(request: Request, token: str, session: SessionDep):
 
 
 @public.post("/invite/{token}")
-async def accept_invitation(request: Request, token: str, session: SessionDep):
+def accept_invitation(request: Request, token: str, session: SessionDep):
     found = service.find_invitation(session, token)
     if not found:
         return render(request, "auth/invite.html", {"invited": None, "errors": {}}, status=404)
     inv, user = found
-    form = await parse_form(request, SetPasswordForm)
+    form = parse_form(request, SetPasswordForm)
     errors = dict(form.errors)
     if form.data is not None:
         problem = service.password_problem(form.data.password, email=user.email, name=user.name)
@@ -112,8 +112,8 @@ def team_page(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/team")
-async def pick_team(request: Request, actor: ActorDep, session: SessionDep):
-    form = await parse_form(request, TeamPickForm)
+def pick_team(request: Request, actor: ActorDep, session: SessionDep):
+    form = parse_form(request, TeamPickForm)
     if not form.ok:
         teams = [t for t in list_teams(session, actor) if t.id in actor.team_ids]
         return render(request, "auth/team.html", {"teams": teams, "error": _("Choose one of the options.")}, status=422)
@@ -138,8 +138,8 @@ def account_page(request: Request, actor: ActorDep):
 
 
 @router.post("/account/password")
-async def change_password(request: Request, actor: ActorDep, session: SessionDep):
-    form = await parse_form(request, ChangePasswordForm)
+def change_password(request: Request, actor: ActorDep, session: SessionDep):
+    form = parse_form(request, ChangePasswordForm)
     errors = dict(form.errors)
     if form.data is not None:
         if form.data.password != form.data.confirm:
@@ -154,8 +154,8 @@ async def change_password(request: Request, actor: ActorDep, session: SessionDep
 
 
 @router.post("/account/language")
-async def change_language(request: Request, actor: ActorDep, session: SessionDep):
-    form = await parse_form(request, LanguageForm)
+def change_language(request: Request, actor: ActorDep, session: SessionDep):
+    form = parse_form(request, LanguageForm)
     if form.data is not None:
         update_profile_lang(session, actor, form.data.lang)
         i18n.set_lang(form.data.lang)
@@ -174,9 +174,9 @@ def second_step_page(request: Request, actor: PendingActorDep, session: SessionD
 
 
 @pending.post("/login/2fa")
-async def second_step(request: Request, actor: PendingActorDep, session: SessionDep):
+def second_step(request: Request, actor: PendingActorDep, session: SessionDep):
     user = service.current_user(session, actor)
-    form = await parse_form(request, CodeForm)
+    form = parse_form(request, CodeForm)
     if not actor.mfa_pending:
         return redirect(request, "/")
     if not mfa.enabled(user):
@@ -212,11 +212,11 @@ def two_factor_page(request: Request, actor: PendingActorDep, session: SessionDe
 
 
 @pending.post("/account/2fa")
-async def enrol(request: Request, actor: PendingActorDep, session: SessionDep):
+def enrol(request: Request, actor: PendingActorDep, session: SessionDep):
     user = service.current_user(session, actor)
     if mfa.enabled(user):
         return redirect(request, "/account/2fa")
-    form = await parse_form(request, EnrolForm)
+    form = parse_form(request, EnrolForm)
     if not form.ok:
         return _enrol_page(request, user, errors=form.errors)
     assert form.data is not None

@@ -253,14 +253,21 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
     if not token:
         return None
     s = get_settings()
-    row = session.get(UserSession, _digest(token))
+    # The session and its user in one query: this runs before every request.
+    found = session.exec(
+        select(UserSession, User)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(UserSession.id == _digest(token))
+    ).first()
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now:
         return None
     if now - row.last_seen_at > timedelta(minutes=s.session_idle_minutes):
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
+    if not user.is_active or user.deleted_at is not None:
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = now  # at most one write a minute per session

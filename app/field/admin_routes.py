@@ -33,9 +33,9 @@ def materials(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/admin/materials")
-async def create_material(request: Request, actor: ActorDep, session: SessionDep):
+def create_material(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await parse_form(request, MaterialForm)
+    form = parse_form(request, MaterialForm)
     if not form.ok:
         return _materials(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -44,9 +44,9 @@ async def create_material(request: Request, actor: ActorDep, session: SessionDep
 
 
 @router.post("/admin/materials/{material_id}")
-async def update_material(request: Request, material_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_material(request: Request, material_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     material = catalogue.get_material(session, actor, material_id)
-    form = await parse_form(request, MaterialForm)
+    form = parse_form(request, MaterialForm)
     if form.ok:
         assert form.data is not None
         try:
@@ -90,9 +90,9 @@ def services(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/admin/services")
-async def create_service(request: Request, actor: ActorDep, session: SessionDep):
+def create_service(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await parse_form(request, ServiceForm)
+    form = parse_form(request, ServiceForm)
     if not form.ok:
         return _services(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -101,9 +101,9 @@ async def create_service(request: Request, actor: ActorDep, session: SessionDep)
 
 
 @router.post("/admin/services/{service_id}")
-async def update_service(request: Request, service_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_service(request: Request, service_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     service = catalogue.get_service(session, actor, service_id)
-    form = await parse_form(request, ServiceForm)
+    form = parse_form(request, ServiceForm)
     if form.ok:
         assert form.data is not None
         try:
@@ -159,9 +159,9 @@ def new_territory(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/territories")
-async def create_territory(request: Request, actor: ActorDep, session: SessionDep):
+def create_territory(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("territories.manage")
-    form = await parse_form(request, TerritoryForm)
+    form = parse_form(request, TerritoryForm)
     if not form.ok:
         return _territory_form(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -179,10 +179,10 @@ def territory_page(request: Request, territory_id: uuid.UUID, actor: ActorDep, s
 
 
 @router.post("/territories/{territory_id}")
-async def update_territory(request: Request, territory_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_territory(request: Request, territory_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     territory = territories.get_territory(session, actor, territory_id)
     actor.require("territories.manage")
-    form = await parse_form(request, TerritoryForm)
+    form = parse_form(request, TerritoryForm)
     if not form.ok:
         return _territory_form(request, session, actor, territory, form.values, form.errors)
     assert form.data is not None
@@ -214,10 +214,10 @@ def restore_territory(request: Request, territory_id: uuid.UUID, actor: ActorDep
 
 
 @router.post("/territories/{territory_id}/places")
-async def add_place(request: Request, territory_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def add_place(request: Request, territory_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     territory = territories.get_territory(session, actor, territory_id)
     actor.require("territories.manage")
-    form = await parse_form(request, PlaceForm)
+    form = parse_form(request, PlaceForm)
     if not form.ok:
         errors = {f"place_{k}": v for k, v in form.errors.items()}
         return _territory_form(request, session, actor, territory, errors=errors, place_values=form.values)
@@ -227,12 +227,12 @@ async def add_place(request: Request, territory_id: uuid.UUID, actor: ActorDep, 
 
 
 @router.post("/territories/{territory_id}/places/{territory_place_id}")
-async def rename_place(
+def rename_place(
     request: Request, territory_id: uuid.UUID, territory_place_id: uuid.UUID, actor: ActorDep, session: SessionDep
 ):
     territory = territories.get_territory(session, actor, territory_id)
     place = territories.get_place(session, actor, territory, territory_place_id)
-    form = await parse_form(request, PlaceForm)
+    form = parse_form(request, PlaceForm)
     if not form.ok:
         errors = {f"place_{k}": v for k, v in form.errors.items()}
         return _territory_form(request, session, actor, territory, errors=errors)

@@ -51,15 +51,16 @@ SCOPES = {"encounter": lazy("Encounters"), "checkin": lazy("Check-ins")}
 # ---------------------------------------------------------------- materials
 def materials(session: Session, actor: Actor, *, include_archived: bool = False) -> list[Material]:
     """The catalogue, in order; the default list is created the first time any is asked for."""
-    everything = scoped(Material, actor, include_deleted=True)
-    if session.exec(select(func.count()).select_from(everything.subquery())).one() == 0:
+    # One query (every encounter form and POST asks): all of them, deleted ones included to tell "never set up"
+    # (the defaults are created) from "all deleted"; filtered here.
+    order = (col(Material.archived_at).is_not(None), Material.position, Material.label)
+    rows = list(session.exec(scoped(Material, actor, include_deleted=True).order_by(*order)))
+    if not rows:
         for i, label in enumerate(DEFAULT_MATERIALS):
             session.add(Material(org_id=actor.org_id, label=_(label), position=(i + 1) * 10))  # type: ignore[arg-type]
         session.flush()
-    stmt = scoped(Material, actor)
-    if not include_archived:
-        stmt = stmt.where(col(Material.archived_at).is_(None))
-    return list(session.exec(stmt.order_by(col(Material.archived_at).is_not(None), Material.position, Material.label)))
+        rows = list(session.exec(scoped(Material, actor, include_deleted=True).order_by(*order)))
+    return [m for m in rows if m.deleted_at is None and (include_archived or m.archived_at is None)]
 
 
 def get_material(session: Session, actor: Actor, material_id: object) -> Material:

@@ -52,9 +52,9 @@ def confirm(request: Request, actor: ActorDep, session: SessionDep, person_id: s
 
 
 @router.post("")
-async def check_in(request: Request, actor: ActorDep, session: SessionDep):
+def check_in(request: Request, actor: ActorDep, session: SessionDep):
     checkins.require(actor)
-    form = await parse_form(request, CheckinForm)
+    form = parse_form(request, CheckinForm)
     if not form.ok:
         return _today_page(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -67,9 +67,9 @@ async def check_in(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/close")
-async def close_day(request: Request, actor: ActorDep, session: SessionDep):
+def close_day(request: Request, actor: ActorDep, session: SessionDep):
     checkins.require(actor)
-    form = await parse_form(request, CloseDayForm)
+    form = parse_form(request, CloseDayForm)
     if not form.ok:
         return _today_page(request, session, actor, errors=form.errors)
     assert form.data is not None
@@ -93,9 +93,9 @@ def checkin_page(request: Request, checkin_id: uuid.UUID, actor: ActorDep, sessi
 
 
 @router.post("/{checkin_id}")
-async def update_services(request: Request, checkin_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_services(request: Request, checkin_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     checkin = checkins.get_checkin(session, actor, checkin_id)
-    form = await parse_form(request, CheckinEditForm)
+    form = parse_form(request, CheckinEditForm)
     if not form.ok:
         return _checkin_page(request, session, actor, checkin, form.values, form.errors)
     assert form.data is not None
@@ -111,9 +111,9 @@ async def update_services(request: Request, checkin_id: uuid.UUID, actor: ActorD
 
 
 @router.post("/{checkin_id}/out")
-async def check_out(request: Request, checkin_id: uuid.UUID, actor: ActorDep, session: SessionDep, back: str = ""):
+def check_out(request: Request, checkin_id: uuid.UUID, actor: ActorDep, session: SessionDep, back: str = ""):
     checkin = checkins.get_checkin(session, actor, checkin_id)
-    form = await parse_form(request, CheckoutForm)
+    form = parse_form(request, CheckoutForm)
     if not form.ok:
         return _checkin_page(request, session, actor, checkin, form.values, form.errors)
     assert form.data is not None

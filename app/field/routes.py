@@ -19,7 +19,7 @@ from app.field.forms import AnonymousForm, EncounterForm, EndRoundForm, Observat
 from app.i18n import _
 from app.models import Team
 from app.needs import service as needs
-from app.web import env, parse_form, redirect, render
+from app.web import env, parse_form, posted, redirect, render
 
 router = APIRouter()
 env.globals.update(
@@ -83,10 +83,10 @@ def new_encounter(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/encounters")
-async def create_encounter(request: Request, actor: ActorDep, session: SessionDep):
+def create_encounter(request: Request, actor: ActorDep, session: SessionDep):
     encounters.require_record(actor)
-    form = await parse_form(request, EncounterForm)
-    raw = await request.form()
+    form = parse_form(request, EncounterForm)
+    raw = posted(request)
     values = {**form.values, **_quantities(raw)}
     if not form.ok:
         return _encounter_form(request, session, actor, values, form.errors)
@@ -166,9 +166,9 @@ def new_round(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/rounds")
-async def start_round(request: Request, actor: ActorDep, session: SessionDep):
+def start_round(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("field.write")
-    form = await parse_form(request, RoundForm)
+    form = parse_form(request, RoundForm)
     if not form.ok:
         return _round_form(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -199,10 +199,10 @@ def round_page(request: Request, round_id: uuid.UUID, actor: ActorDep, session: 
 
 
 @router.post("/rounds/{round_id}/end")
-async def end_round(request: Request, round_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def end_round(request: Request, round_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     rnd = rounds.get_round(session, actor, round_id)
     actor.require("field.write")
-    form = await parse_form(request, EndRoundForm)
+    form = parse_form(request, EndRoundForm)
     if not form.ok:
         return _round_page(request, session, actor, rnd, errors=form.errors, end_values=form.values)
     assert form.data is not None
@@ -218,11 +218,11 @@ async def end_round(request: Request, round_id: uuid.UUID, actor: ActorDep, sess
 
 
 @router.post("/rounds/{round_id}/anonymous")
-async def add_anonymous(request: Request, round_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def add_anonymous(request: Request, round_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     rnd = rounds.get_round(session, actor, round_id)
     actor.require("field.write")
-    form = await parse_form(request, AnonymousForm)
-    raw = await request.form()
+    form = parse_form(request, AnonymousForm)
+    raw = posted(request)
     values = {**form.values, **_quantities(raw)}
     if not form.ok:
         return _round_page(request, session, actor, rnd, errors=form.errors, anonymous_values=values)
@@ -264,10 +264,10 @@ def new_observation(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/observations")
-async def create_observation(request: Request, actor: ActorDep, session: SessionDep):
+def create_observation(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("field.write")
-    form = await parse_form(request, ObservationForm)
-    raw = await request.form()
+    form = parse_form(request, ObservationForm)
+    raw = posted(request)
     custom = _custom_raw(raw)
     values = {**form.values, **_quantities(raw), **{k: (v if len(v) > 1 else v[0]) for k, v in custom.items() if v}}
     if not form.ok:
@@ -330,9 +330,9 @@ def report_page(request: Request, team_id: uuid.UUID, day: str, actor: ActorDep,
 
 
 @router.post("/reports/{team_id}/{day}")
-async def save_report(request: Request, team_id: uuid.UUID, day: str, actor: ActorDep, session: SessionDep):
+def save_report(request: Request, team_id: uuid.UUID, day: str, actor: ActorDep, session: SessionDep):
     team, the_day = _team_and_day(session, actor, team_id, day)
-    form = await parse_form(request, ReportForm)
+    form = parse_form(request, ReportForm)
     if not form.ok:
         return _report_page(request, session, actor, team, the_day, form.values, form.errors, status=422)
     assert form.data is not None

@@ -32,9 +32,9 @@ def health_settings(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/consultation-types")
-async def create_type(request: Request, actor: ActorDep, session: SessionDep):
+def create_type(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await parse_form(request, ConsultationTypeForm)
+    form = parse_form(request, ConsultationTypeForm)
     if not form.ok:
         return _settings(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -47,9 +47,9 @@ async def create_type(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/consultation-types/{type_id}")
-async def update_type(request: Request, type_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_type(request: Request, type_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     kind = service.get_type(session, actor, type_id)
-    form = await parse_form(request, ConsultationTypeForm)
+    form = parse_form(request, ConsultationTypeForm)
     if not form.ok:
         return _settings(request, session, actor, errors=form.errors)
     assert form.data is not None

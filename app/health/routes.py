@@ -12,7 +12,7 @@ from app.health.forms import ConsultationForm, MedicalFileForm, TreatmentForm
 from app.i18n import _, lazy
 from app.persons import fields
 from app.persons import service as persons
-from app.web import parse_form, redirect, render
+from app.web import parse_form, posted, redirect, render
 
 router = APIRouter(prefix="/persons")
 
@@ -70,11 +70,11 @@ def edit_file(request: Request, person_id: uuid.UUID, actor: ActorDep, session: 
 
 
 @router.post("/{person_id}/health")
-async def save_file(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def save_file(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = persons.resolve(session, actor, person_id)
     service.require_write(actor)
-    form = await parse_form(request, MedicalFileForm)
-    raw = _custom_raw(await request.form())
+    form = parse_form(request, MedicalFileForm)
+    raw = _custom_raw(posted(request))
     values = {**form.values, **{k: (v if len(v) > 1 else v[0]) for k, v in raw.items()}}
     if not form.ok:
         return _file_form(request, session, actor, person, values, form.errors, status=422)
@@ -114,8 +114,8 @@ def new_consultation(request: Request, person_id: uuid.UUID, actor: ActorDep, se
     return _consultation_form(request, session, actor, person)
 
 
-async def _save_consultation(request, session, actor, person, c=None):
-    form = await parse_form(request, ConsultationForm)
+def _save_consultation(request, session, actor, person, c=None):
+    form = parse_form(request, ConsultationForm)
     if not form.ok:
         return _consultation_form(request, session, actor, person, c, form.values, form.errors, status=422)
     assert form.data is not None
@@ -132,10 +132,10 @@ async def _save_consultation(request, session, actor, person, c=None):
 
 
 @router.post("/{person_id}/consultations")
-async def create_consultation(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def create_consultation(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = persons.resolve(session, actor, person_id)
     service.require_write(actor)
-    return await _save_consultation(request, session, actor, person)
+    return _save_consultation(request, session, actor, person)
 
 
 @router.get("/{person_id}/consultations/{consultation_id}")
@@ -159,13 +159,13 @@ def edit_consultation(
 
 
 @router.post("/{person_id}/consultations/{consultation_id}")
-async def update_consultation(
+def update_consultation(
     request: Request, person_id: uuid.UUID, consultation_id: uuid.UUID, actor: ActorDep, session: SessionDep
 ):
     person = persons.resolve(session, actor, person_id)
     c = service.get_consultation(session, actor, person, consultation_id)
     service.require_write(actor)
-    return await _save_consultation(request, session, actor, person, c)
+    return _save_consultation(request, session, actor, person, c)
 
 
 @router.post("/{person_id}/consultations/{consultation_id}/delete")
@@ -186,8 +186,8 @@ def _treatment_form(request, session, actor, person, t=None, values=None, errors
     return _page(request, session, actor, person, "health/treatment_form.html", ctx, status=status)
 
 
-async def _save_treatment(request, session, actor, person, t=None):
-    form = await parse_form(request, TreatmentForm)
+def _save_treatment(request, session, actor, person, t=None):
+    form = parse_form(request, TreatmentForm)
     if not form.ok:
         return _treatment_form(request, session, actor, person, t, form.values, form.errors, status=422)
     assert form.data is not None
@@ -211,10 +211,10 @@ def new_treatment(request: Request, person_id: uuid.UUID, actor: ActorDep, sessi
 
 
 @router.post("/{person_id}/treatments")
-async def create_treatment(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def create_treatment(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = persons.resolve(session, actor, person_id)
     service.require_write(actor)
-    return await _save_treatment(request, session, actor, person)
+    return _save_treatment(request, session, actor, person)
 
 
 @router.get("/{person_id}/treatments/{treatment_id}/edit")
@@ -228,13 +228,13 @@ def edit_treatment(
 
 
 @router.post("/{person_id}/treatments/{treatment_id}")
-async def update_treatment(
+def update_treatment(
     request: Request, person_id: uuid.UUID, treatment_id: uuid.UUID, actor: ActorDep, session: SessionDep
 ):
     person = persons.resolve(session, actor, person_id)
     t = service.get_treatment(session, actor, person, treatment_id)
     service.require_write(actor)
-    return await _save_treatment(request, session, actor, person, t)
+    return _save_treatment(request, session, actor, person, t)
 
 
 @router.post("/{person_id}/treatments/{treatment_id}/delete")

@@ -117,9 +117,9 @@ def sharing(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/admin/steering")
-async def save_sharing(request: Request, actor: ActorDep, session: SessionDep):
+def save_sharing(request: Request, actor: ActorDep, session: SessionDep):
     service.organisation(session, actor)
-    form = await parse_form(request, SharingForm)
+    form = parse_form(request, SharingForm)
     service.set_sharing(session, actor, bool(form.data and form.data.share))
     return redirect(request, "/admin/steering")
 

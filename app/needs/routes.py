@@ -91,9 +91,9 @@ def new_need(request: Request, actor: ActorDep, session: SessionDep, person_id: 
 
 
 @router.post("")
-async def create_need(request: Request, actor: ActorDep, session: SessionDep):
+def create_need(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("needs.write")
-    form = await parse_form(request, NeedForm)
+    form = parse_form(request, NeedForm)
     if not form.ok:
         return _form(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -128,9 +128,9 @@ def edit_need(request: Request, need_id: uuid.UUID, actor: ActorDep, session: Se
 
 
 @router.post("/{need_id}")
-async def update_need(request: Request, need_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_need(request: Request, need_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     need = service.get_for_write(session, actor, need_id)
-    form = await parse_form(request, NeedForm)
+    form = parse_form(request, NeedForm)
     if not form.ok:
         return _form(request, session, actor, need=need, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -153,9 +153,9 @@ async def update_need(request: Request, need_id: uuid.UUID, actor: ActorDep, ses
 
 
 @router.post("/{need_id}/status")
-async def need_status(request: Request, need_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def need_status(request: Request, need_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     need = service.get_for_write(session, actor, need_id)
-    form = await parse_form(request, NeedStatusForm)
+    form = parse_form(request, NeedStatusForm)
     if not form.ok:
         return _detail(request, session, actor, need, errors={"__all__": next(iter(form.errors.values()))}, status=422)
     assert form.data is not None
@@ -184,9 +184,9 @@ def categories_page(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @admin_router.post("/need-categories")
-async def create_category(request: Request, actor: ActorDep, session: SessionDep):
+def create_category(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await parse_form(request, CategoryForm)
+    form = parse_form(request, CategoryForm)
     if not form.ok:
         return _categories(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -195,9 +195,9 @@ async def create_category(request: Request, actor: ActorDep, session: SessionDep
 
 
 @admin_router.post("/need-categories/{category_id}")
-async def update_category(request: Request, category_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_category(request: Request, category_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     category = service.get_category(session, actor, category_id)
-    form = await parse_form(request, CategoryForm)
+    form = parse_form(request, CategoryForm)
     if not form.ok:
         return _categories(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None

@@ -49,9 +49,9 @@ def new_field(request: Request, actor: ActorDep, session: SessionDep, scope: str
 
 
 @router.post("/person-fields")
-async def create_field(request: Request, actor: ActorDep, session: SessionDep):
+def create_field(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await parse_form(request, CustomFieldForm)
+    form = parse_form(request, CustomFieldForm)
     if not form.ok:
         return _field_form(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -69,9 +69,9 @@ def field_page(request: Request, field_id: uuid.UUID, actor: ActorDep, session: 
 
 
 @router.post("/person-fields/{field_id}")
-async def update_field(request: Request, field_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_field(request: Request, field_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     field = fields.get_field(session, actor, field_id)
-    form = await parse_form(request, CustomFieldForm)
+    form = parse_form(request, CustomFieldForm)
     if not form.ok:
         return _field_form(request, session, actor, field=field, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -115,9 +115,9 @@ def reasons(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/exit-reasons")
-async def create_reason(request: Request, actor: ActorDep, session: SessionDep):
+def create_reason(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("org.settings")
-    form = await parse_form(request, ExitReasonForm)
+    form = parse_form(request, ExitReasonForm)
     if not form.ok:
         return _reasons(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -126,9 +126,9 @@ async def create_reason(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/exit-reasons/{reason_id}")
-async def update_reason(request: Request, reason_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_reason(request: Request, reason_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     reason = fields.get_exit_reason(session, actor, reason_id)
-    form = await parse_form(request, ExitReasonForm)
+    form = parse_form(request, ExitReasonForm)
     if not form.ok:
         return _reasons(request, session, actor, values=form.values, errors=form.errors, edit_id=reason.id)
     assert form.data is not None

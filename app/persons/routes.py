@@ -15,7 +15,7 @@ from app.persons import documents, fields, merge, search, service, timeline
 from app.persons.codes import clean_code, display_code
 from app.persons.forms import DeleteForm, ExitForm, LinkForm, NoteForm, PersonForm, PlaceForm, SearchForm
 from app.privacy.service import GRACE_DAYS, recent_reads
-from app.web import env, parse_form, redirect, render, validate_form
+from app.web import env, parse_form, posted, redirect, render, validate_form
 
 router = APIRouter(prefix="/persons")
 env.filters["code"] = display_code
@@ -117,10 +117,10 @@ def new_person(request: Request, actor: ActorDep, session: SessionDep, alias: st
 
 
 @router.post("")
-async def create_person(request: Request, actor: ActorDep, session: SessionDep):
+def create_person(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("persons.write")
-    form = await parse_form(request, PersonForm)
-    raw = await request.form()
+    form = parse_form(request, PersonForm)
+    raw = posted(request)
     values = {**form.values, **{k: (v if len(v) > 1 else v[0]) for k, v in _custom_raw(raw).items()}}
     if not form.ok:
         return _form(request, session, actor, values=values, errors=form.errors)
@@ -140,10 +140,10 @@ def edit_person(request: Request, person_id: uuid.UUID, actor: ActorDep, session
 
 
 @router.post("/{person_id}")
-async def update_person(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_person(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.get_for_write(session, actor, person_id)
-    form = await parse_form(request, PersonForm)
-    raw = await request.form()
+    form = parse_form(request, PersonForm)
+    raw = posted(request)
     values = {**form.values, **{k: (v if len(v) > 1 else v[0]) for k, v in _custom_raw(raw).items()}}
     if not form.ok:
         return _form(request, session, actor, person=person, values=values, errors=form.errors)
@@ -182,10 +182,10 @@ def person_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session
 
 
 @router.post("/{person_id}/notes")
-async def add_note(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def add_note(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.get_for_write(session, actor, person_id)
     actor.require("notes.write")
-    form = await parse_form(request, NoteForm)
+    form = parse_form(request, NoteForm)
     if not form.ok:
         ctx = {
             "entries": timeline.timeline(session, actor, person.id),
@@ -234,9 +234,9 @@ def card(request: Request, person_id: uuid.UUID, actor: ActorDep, session: Sessi
 
 # ---------------------------------------------------------------- active list
 @router.post("/{person_id}/exits")
-async def leave(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def leave(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.get_for_write(session, actor, person_id)
-    form = await parse_form(request, ExitForm)
+    form = parse_form(request, ExitForm)
     errors = form.errors
     if form.ok:
         assert form.data is not None
@@ -284,9 +284,9 @@ def links(request: Request, person_id: uuid.UUID, actor: ActorDep, session: Sess
 
 
 @router.post("/{person_id}/links")
-async def add_link(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def add_link(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.get_for_write(session, actor, person_id)
-    form = await parse_form(request, LinkForm)
+    form = parse_form(request, LinkForm)
     if form.ok:
         assert form.data is not None
         try:
@@ -306,9 +306,9 @@ def remove_link(request: Request, person_id: uuid.UUID, link_id: uuid.UUID, acto
 
 
 @router.post("/{person_id}/places")
-async def add_place(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def add_place(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.get_for_write(session, actor, person_id)
-    form = await parse_form(request, PlaceForm)
+    form = parse_form(request, PlaceForm)
     if not form.ok:
         return _links_page(request, session, actor, person, place_values=form.values, errors=form.errors, status=422)
     assert form.data is not None
@@ -424,10 +424,10 @@ def merge_compare(request: Request, person_id: uuid.UUID, other_id: uuid.UUID, a
 
 
 @router.post("/{person_id}/merge/{other_id}")
-async def merge_do(request: Request, person_id: uuid.UUID, other_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def merge_do(request: Request, person_id: uuid.UUID, other_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.get_for_write(session, actor, person_id)
     other = merge.pair(session, actor, person, other_id)
-    raw = await request.form()
+    raw = posted(request)
     choices = {k: str(v) for k, v in raw.items() if k not in ("csrf_token", "left_version", "right_version")}
     versions = (_int_or_none(raw.get("left_version")), _int_or_none(raw.get("right_version")))
     try:
@@ -456,10 +456,10 @@ def delete_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session
 
 
 @router.post("/{person_id}/delete")
-async def delete_person(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def delete_person(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = service.resolve(session, actor, person_id)
     actor.require("persons.delete")
-    form = await parse_form(request, DeleteForm)
+    form = parse_form(request, DeleteForm)
     if not form.ok:
         ctx = {"values": form.values, "errors": form.errors, "grace_days": GRACE_DAYS}
         return _person_page(request, session, actor, person, "persons/delete.html", ctx, status=422)

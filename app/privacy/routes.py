@@ -54,10 +54,10 @@ def erase_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session:
 
 
 @router.post("/persons/{person_id}/erase")
-async def erase(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def erase(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     person = persons.resolve(session, actor, person_id)
     actor.require("persons.erase")
-    form = await parse_form(request, EraseForm)
+    form = parse_form(request, EraseForm)
     if not form.ok:
         return _erase_page(request, session, actor, person, form.values, form.errors, status=422)
     assert form.data is not None
@@ -88,9 +88,9 @@ def privacy_settings(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/admin/privacy")
-async def save_privacy_settings(request: Request, actor: ActorDep, session: SessionDep):
+def save_privacy_settings(request: Request, actor: ActorDep, session: SessionDep):
     service.organisation(session, actor)
-    form = await parse_form(request, RetentionForm)
+    form = parse_form(request, RetentionForm)
     if not form.ok:
         return _settings(request, session, actor, form.values, form.errors, status=422)
     assert form.data is not None

@@ -85,9 +85,9 @@ def incoming_page(request: Request, incoming_id: uuid.UUID, actor: ActorDep, ses
 
 
 @router.post("/inbox/{incoming_id}/status")
-async def incoming_status(request: Request, incoming_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def incoming_status(request: Request, incoming_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     incoming = service.get_incoming(session, actor, incoming_id)
-    form = await parse_form(request, StatusForm)
+    form = parse_form(request, StatusForm)
     if not form.ok:
         return _incoming_page(request, session, actor, incoming, errors=_one_message(form.errors), status=422)
     assert form.data is not None
@@ -100,9 +100,9 @@ async def incoming_status(request: Request, incoming_id: uuid.UUID, actor: Actor
 
 
 @router.post("/inbox/{incoming_id}/link")
-async def link_person(request: Request, incoming_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def link_person(request: Request, incoming_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     incoming = service.get_incoming(session, actor, incoming_id)
-    form = await parse_form(request, LinkForm)
+    form = parse_form(request, LinkForm)
     if not form.ok:
         return _incoming_page(request, session, actor, incoming, errors=form.errors, status=422)
     assert form.data is not None
@@ -155,9 +155,9 @@ def new_referral(
 
 
 @router.post("")
-async def create_referral(request: Request, actor: ActorDep, session: SessionDep):
+def create_referral(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("referrals.write")
-    form = await parse_form(request, ReferralForm)
+    form = parse_form(request, ReferralForm)
     if not form.ok:
         return _form(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -183,9 +183,9 @@ def referral_page(request: Request, referral_id: uuid.UUID, actor: ActorDep, ses
 
 
 @router.post("/{referral_id}/status")
-async def referral_status(request: Request, referral_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def referral_status(request: Request, referral_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     referral = service.get_referral(session, actor, referral_id)
-    form = await parse_form(request, StatusForm)
+    form = parse_form(request, StatusForm)
     if not form.ok:
         return _page(request, session, actor, referral, errors=_one_message(form.errors), status=422)
     assert form.data is not None

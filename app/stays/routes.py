@@ -11,7 +11,7 @@ from app.persons import service as persons
 from app.referrals import service as referrals
 from app.stays import service
 from app.stays.forms import ExitForm, ProcedureForm, StayEditForm, StayForm
-from app.web import env, parse_form, redirect, render
+from app.web import env, parse_form, posted, redirect, render
 
 router = APIRouter()
 env.globals.update(EXITS=service.EXITS, EXIT_KINDS=service.EXIT_KINDS, PROCEDURES=service.PROCEDURES)
@@ -64,9 +64,9 @@ def new_stay(
 
 
 @router.post("/stays")
-async def create_stay(request: Request, actor: ActorDep, session: SessionDep):
+def create_stay(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("stays.write")
-    form = await parse_form(request, StayForm)
+    form = parse_form(request, StayForm)
     if not form.ok:
         return _form(request, session, actor, form.values, form.errors)
     assert form.data is not None
@@ -96,9 +96,9 @@ def stay_page(request: Request, stay_id: uuid.UUID, actor: ActorDep, session: Se
 
 
 @router.post("/stays/{stay_id}")
-async def update_stay(request: Request, stay_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_stay(request: Request, stay_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     stay = service.get_for_write(session, actor, stay_id)
-    form = await parse_form(request, StayEditForm)
+    form = parse_form(request, StayEditForm)
     errors = form.errors
     if form.ok:
         assert form.data is not None
@@ -112,9 +112,9 @@ async def update_stay(request: Request, stay_id: uuid.UUID, actor: ActorDep, ses
 
 
 @router.post("/stays/{stay_id}/exit")
-async def exit_stay(request: Request, stay_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def exit_stay(request: Request, stay_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     stay = service.get_for_write(session, actor, stay_id)
-    form = await parse_form(request, ExitForm)
+    form = parse_form(request, ExitForm)
     errors = form.errors
     if form.ok:
         assert form.data is not None
@@ -149,9 +149,9 @@ def procedures(request: Request, actor: ActorDep, session: SessionDep, person_id
 
 
 @router.post("/procedures")
-async def add_procedure(request: Request, actor: ActorDep, session: SessionDep):
+def add_procedure(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("stays.write")
-    form = await parse_form(request, ProcedureForm)
+    form = parse_form(request, ProcedureForm)
     person = persons.resolve(session, actor, form.values.get("person_id") or "")
     if not form.ok:
         return _procedures(request, session, actor, person, form.values, form.errors, status=422)
@@ -161,9 +161,9 @@ async def add_procedure(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("/procedures/{procedure_id}/done")
-async def procedure_done(request: Request, procedure_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def procedure_done(request: Request, procedure_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     procedure = service.get_procedure(session, actor, procedure_id)
-    raw = (await request.form()).get("done_on")
+    raw = posted(request).get("done_on")
     try:
         day = date.fromisoformat(str(raw)) if raw else date.today()
         service.finish_procedure(session, actor, procedure, min(day, date.today()))

@@ -49,9 +49,9 @@ def new_structure(request: Request, actor: ActorDep, session: SessionDep):
 
 
 @router.post("")
-async def create_structure(request: Request, actor: ActorDep, session: SessionDep):
+def create_structure(request: Request, actor: ActorDep, session: SessionDep):
     actor.require("structures.manage")
-    form = await parse_form(request, StructureForm)
+    form = parse_form(request, StructureForm)
     if not form.ok:
         return _form(request, session, actor, values=form.values, errors=form.errors)
     assert form.data is not None
@@ -145,9 +145,9 @@ def edit_structure(request: Request, structure_id: uuid.UUID, actor: ActorDep, s
 
 
 @router.post("/{structure_id}")
-async def update_structure(request: Request, structure_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def update_structure(request: Request, structure_id: uuid.UUID, actor: ActorDep, session: SessionDep):
     structure = service.get_for_write(session, actor, structure_id)
-    form = await parse_form(request, StructureForm)
+    form = parse_form(request, StructureForm)
     if not form.ok:
         return _form(request, session, actor, structure=structure, values=form.values, errors=form.errors)
     assert form.data is not None
