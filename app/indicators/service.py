@@ -489,6 +489,7 @@ WORK_MEM = "64MB"
 def compute(session: Session, scope: Scope) -> Indicators:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        session.execute(text("SET LOCAL jit = off"))
     out = Indicators()
     _field(session, scope, out)
     _checkins(session, scope, out)
