@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, text
+from sqlalchemy import and_, case, exists, func, literal, or_, text, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -449,18 +449,22 @@ def _persons(session: Session, s: Scope, out: Indicators) -> None:
     }
     for f in fields:
         dims[f"custom:{f.label}"] = func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown"))
-    # One pass over the organisation's persons: counts per combination of the dimensions (a few hundred rows at
-    # most) and of three flags, live (not deleted), met in an encounter, checked in; each set of persons is an
-    # uncorrelated IN, computed once (hashed). "Persons met" counts deleted persons too, the breakdowns do not.
-    # Then each figure is a sum over that small result.
+    # One pass over the persons met or checked in (each set computed once, a CTE used twice): counts per
+    # combination of the dimensions and of three flags, live (not deleted), met in an encounter, checked in (a few
+    # hundred rows at most); then each figure is a sum over that small result. "Persons met" counts deleted persons
+    # too, as it always did (the encounter happened); the breakdowns do not.
+    met = _met_ids(s).cte("met")
+    came = _checked_in(s).cte("came")
+    ids = union(select(met.c.id), select(came.c.person_id)).subquery()
     exprs = [value.label(f"d{i}") for i, value in enumerate(dims.values())]
     flags = [
         col(Person.deleted_at).is_(None).label("live"),
-        col(Person.id).in_(_met_ids(s).scalar_subquery()).label("met"),
-        col(Person.id).in_(_checked_in(s).scalar_subquery()).label("came"),
+        col(Person.id).in_(select(met.c.id)).label("met"),
+        col(Person.id).in_(select(came.c.person_id)).label("came"),
     ]
     keys = [*exprs, *flags]
-    grouped = session.exec(select(*keys, func.count()).where(Person.org_id == s.org_id).group_by(*keys)).all()
+    who = select(*keys, func.count()).join(ids, ids.c.id == Person.id).where(Person.org_id == s.org_id)
+    grouped = session.exec(who.group_by(*keys)).all()
     out.figures["persons_met"] = sum(int(row[-1]) for row in grouped if row[-3])
     rows = [row for row in grouped if row[-4] and (row[-3] or row[-2])]
     booleans = {f"custom:{f.label}" for f in fields if f.kind == "boolean"}
