@@ -8,9 +8,9 @@ without a percentile function. Nothing here reads a text, an alias or health dat
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, text, union
+from sqlalchemy import and_, case, exists, func, literal, or_, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.access import Actor
@@ -151,11 +151,17 @@ def _new_persons(s: Scope):
     return new
 
 
-def _met(s: Scope):
-    """Persons in a live encounter of the period (one row per encounter): read from encounter_persons alone, which
-    carries its encounter's team, time and tombstone, through ix_encounter_persons_org_(team_)at, index only."""
-    return _teams(
-        select(EncounterPerson.person_id).where(
+def _met_ids(s: Scope):
+    """Persons in a live encounter of the period (by these teams), asked from the persons of the organisation: "is
+    there one?". encounter_persons carries its encounter's team, time and tombstone, so this reads it alone. For a
+    long period PostgreSQL probes ix_encounter_persons_person_at once per person (index only) instead of hashing
+    every encounter person of the period (2 million in a year) down to the persons met; for a short period it
+    hashes the few encounter persons of the period (ix_encounter_persons_org_at). Persons of another organisation
+    are never in an encounter of this one."""
+    p = aliased(Person)
+    met = _teams(
+        exists().where(
+            EncounterPerson.person_id == p.id,
             EncounterPerson.org_id == s.org_id,
             col(EncounterPerson.deleted_at).is_(None),
             EncounterPerson.at >= s.since,
@@ -164,6 +170,7 @@ def _met(s: Scope):
         EncounterPerson.team_id,
         s,
     )
+    return select(p.id).where(p.org_id == s.org_id, met)
 
 
 def _field(session: Session, s: Scope, out: Indicators) -> None:
@@ -178,9 +185,7 @@ def _field(session: Session, s: Scope, out: Indicators) -> None:
     out.groups["rounds_by_band"] = _grouped(session, rounds)
     out.figures["rounds"] = sum(out.groups["rounds_by_band"].values())
     out.figures["encounters"] = session.exec(select(func.count()).select_from(enc.subquery())).one()
-    # COUNT over a DISTINCT subquery: PostgreSQL hashes it, where COUNT(DISTINCT) would sort (twice as slow).
-    met = _met(s).distinct()
-    out.figures["persons_met"] = session.exec(select(func.count()).select_from(met.subquery())).one()
+    # persons_met: counted with the breakdowns of the people met, in _persons (one pass over the persons).
     out.figures["new_persons"] = session.exec(select(func.count()).select_from(_new_persons(s).subquery())).one()
     anon = _teams(
         select(AnonymousContact.id).where(
@@ -419,36 +424,15 @@ def _stays(session: Session, s: Scope, out: Indicators) -> None:
 
 
 # ---------------------------------------------------------------- the people met
-def _people(session: Session, s: Scope) -> Any:
-    """Ids of the persons met in the period: in an encounter or a named check-in."""
-    # Each side de-duplicated first (PostgreSQL hashes the 2 million encounter persons down to the persons met,
-    # in parallel), so that the UNION only merges two sets of persons.
-    met = _met(s).distinct()
-    came = _teams(
-        select(Checkin.person_id).where(
-            Checkin.org_id == s.org_id,
-            col(Checkin.deleted_at).is_(None),
-            col(Checkin.person_id).is_not(None),
-            Checkin.day >= s.start,
-            Checkin.day <= s.end,
-        ),
-        Checkin.team_id,
-        s,
-    ).distinct()
-    return union(met, came).subquery()
+def _people(s: Scope):
+    """Ids of the persons met in the period: in an encounter or a named check-in (for the drill-down)."""
+    return select(Person.id).where(
+        Person.org_id == s.org_id,
+        or_(col(Person.id).in_(_met_ids(s).scalar_subquery()), col(Person.id).in_(_checked_in(s).scalar_subquery())),
+    )
 
 
 def _persons(session: Session, s: Scope, out: Indicators) -> None:
-    ids = _people(session, s)
-
-    def who(*columns):
-        return (
-            select(*columns)
-            .select_from(Person)
-            .join(ids, ids.c.person_id == Person.id)
-            .where(Person.org_id == s.org_id, col(Person.deleted_at).is_(None))
-        )
-
     age = s.end.year - Person.birth_year
     bands = [(and_(age <= hi) if lo is None else and_(age >= lo, age <= hi), literal(key)) for key, lo, hi in AGE_BANDS]
     street = [(Person.street_since > _years_before(s.end, years), literal(key)) for key, years in STREET_BANDS]
@@ -465,10 +449,30 @@ def _persons(session: Session, s: Scope, out: Indicators) -> None:
     }
     for f in fields:
         dims[f"custom:{f.label}"] = func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown"))
-    # One pass over the persons met: counts per combination of the dimensions (a few hundred rows at most),
-    # then each breakdown is a sum over that small result.
-    exprs = list(dims.values())
-    rows = session.exec(who(*exprs, func.count()).group_by(*exprs)).all()
+    # One pass over the persons met or checked in (each set computed once, outer-joined to the persons): counts per
+    # combination of the dimensions and of three flags, live (not deleted), met in an encounter, checked in (a few
+    # hundred rows at most); then each figure is a sum over that small result. (A UNION of the two sets, joined,
+    # then IN for the flags, hashed the same persons three more times: slower for a team or a month.)
+    # "Persons met" counts deleted persons too, as it always did (the encounter happened); the breakdowns do not.
+    met = _met_ids(s).subquery()
+    came = _checked_in(s).distinct().subquery()
+    exprs = [value.label(f"d{i}") for i, value in enumerate(dims.values())]
+    flags = [
+        col(Person.deleted_at).is_(None).label("live"),
+        met.c.id.is_not(None).label("met"),
+        came.c.person_id.is_not(None).label("came"),
+    ]
+    keys = [*exprs, *flags]
+    who = (
+        select(*keys, func.count())
+        .select_from(Person)
+        .outerjoin(met, met.c.id == Person.id)
+        .outerjoin(came, came.c.person_id == Person.id)
+        .where(Person.org_id == s.org_id, or_(met.c.id.is_not(None), came.c.person_id.is_not(None)))
+    )
+    grouped = session.exec(who.group_by(*keys)).all()
+    out.figures["persons_met"] = sum(int(row[-1]) for row in grouped if row[-3])
+    rows = [row for row in grouped if row[-4] and (row[-3] or row[-2])]
     booleans = {f"custom:{f.label}" for f in fields if f.kind == "boolean"}
     out.figures["people"] = sum(int(row[-1]) for row in rows)
     for i, name in enumerate(dims):
@@ -495,6 +499,7 @@ WORK_MEM = "64MB"
 def compute(session: Session, scope: Scope) -> Indicators:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        session.execute(text("SET LOCAL jit = off"))
     out = Indicators()
     _field(session, scope, out)
     _checkins(session, scope, out)
@@ -585,10 +590,10 @@ def organisation(session: Session, actor: Actor) -> Organisation:
 
 # ---------------------------------------------------------------- drill-down: the persons behind a figure
 DRILL = {
-    "persons_met": _met,
+    "persons_met": _met_ids,
     "new_persons": _new_persons,
     "checkin_persons": _checked_in,
-    "people": lambda s: select(_people(None, s).c.person_id),
+    "people": _people,
     "sheltered": _sheltered,
     "sheltered_with_procedures": _with_procedures,
 }

@@ -147,6 +147,17 @@ class EncounterPerson(SQLModel, table=True):
             sqlite_where=LIVE_ENCOUNTER_PERSON,
             postgresql_where=LIVE_ENCOUNTER_PERSON,
         ),
+        # Indicators: "was this person met in the period (by these teams)?", one short probe per person of the
+        # organisation instead of hashing every encounter person of the period (2 million in a year) down to the
+        # persons met; team_id in the leaf keeps it index only (revision 0013, bench/indicators.py).
+        Index(
+            "ix_encounter_persons_person_at",
+            "person_id",
+            "at",
+            postgresql_include=["org_id", "team_id"],
+            sqlite_where=LIVE_ENCOUNTER_PERSON,
+            postgresql_where=LIVE_ENCOUNTER_PERSON,
+        ),
     )
 
     encounter_id: uuid.UUID = Field(foreign_key="encounters.id", primary_key=True)

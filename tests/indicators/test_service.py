@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from app.indicators.service import Scope, compute
-from app.models import AnonymousMaterial, EncounterMaterial, ReferralStep
+from app.models import AnonymousMaterial, EncounterMaterial, Person, ReferralStep
 from tests.factories import (
     make_anonymous,
     make_checkin,
@@ -190,6 +190,23 @@ def test_a_deleted_encounter_leaves_the_persons_met(db):
     f = compute(db, scope).figures
     assert f["encounters"] == 2 and f["persons_met"] == 2 and f["people"] == 2  # Cid was met only there
     assert compute(db, Scope(org.id, date(2026, 11, 1), date(2026, 11, 30), (other.id,))).figures["persons_met"] == 0
+
+
+def test_persons_met_and_people_are_counted_in_one_pass_as_before(db):
+    """persons_met and the people breakdowns come from one query over the persons (met: in a live encounter;
+    people: met or checked in, not deleted): a deleted person met still counts as met (the encounter happened),
+    leaves the breakdowns; a person only checked in is among the people, not the persons met."""
+    org, patrol, other, rest = data_set(db)
+    scope = Scope(org.id, date(2026, 11, 1), date(2026, 11, 30))
+    eve = make_person(db, org, "Eve", teams=[other], gender="woman")
+    make_checkin(db, org, rest, person=eve, arrived_at=at(12))
+    cid = db.exec(select(Person).where(Person.alias == "Cid")).one()
+    cid.deleted_at = at(25)
+    db.commit()
+    f, g = (got := compute(db, scope)).figures, got.groups
+    assert f["persons_met"] == 3  # Ana, Bob, Cid (deleted since)
+    assert f["people"] == 3 and g["gender"] == {"woman": 2, "man": 1}  # Ana, Bob, Eve
+    assert compute(db, Scope(org.id, date(2026, 11, 1), date(2026, 11, 30), (other.id,))).figures["persons_met"] == 1
 
 
 def test_other_organisations_never_count(db):
