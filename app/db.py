@@ -1,13 +1,17 @@
 """Engine and the request's session: `get_session` is the only place that commits."""
 
+import logging
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.requests import Request
 
 from app.config import get_settings
+
+TOUCH = "touch_user_session"  # session.info key: the sign-in session seen by this request (app/auth/service.py)
 
 
 def make_engine(url: str) -> Engine:
@@ -54,6 +58,25 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        touch = session.info.pop(TOUCH, None)
+    if touch:
+        touch_after_commit(engine, *touch)
+
+
+def touch_after_commit(engine: Engine, session_id: str, now) -> None:
+    """The sign-in session's "last seen", in a transaction of its own once the request's has ended: best effort
+    (a page never fails for it; a missed touch is made by the next request), and on SQLite a write transaction
+    from its first statement, which waits for the lock instead of failing like a reader turned writer."""
+    from app.auth.service import touch_session
+
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_immediate=True)
+    try:
+        with Session(engine) as session:
+            touch_session(session, session_id, now)
+            session.commit()
+    except OperationalError:
+        logging.getLogger("parcours").warning("the session's last-seen time could not be written", exc_info=True)
 
 
 def get_session_factory() -> Callable[[], Session]:

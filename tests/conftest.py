@@ -26,8 +26,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from app.auth.service import touch_session  # noqa: E402
 from app.cli import alembic_config  # noqa: E402
-from app.db import get_session, get_session_factory, make_engine  # noqa: E402
+from app.db import TOUCH, get_session, get_session_factory, make_engine  # noqa: E402
 
 
 def reset_database(url: str) -> None:
@@ -74,6 +75,9 @@ def app(db):
         except BaseException:
             db.rollback()
             raise
+        if touch := db.info.pop(TOUCH, None):  # what get_session does after the request's transaction
+            touch_session(db, *touch)
+            db.commit()
 
     fastapi_app.dependency_overrides[get_session] = _session
     # Background work (a full export) runs on the test's session too, so that it sees the test's rows.

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select, update
 from app.access import Actor
 from app.audit.service import record
 from app.config import get_settings
+from app.db import TOUCH
 from app.i18n import _, ngettext
 from app.models import Invitation, LoginThrottle, Team, TeamMembership, User, UserSession, utcnow
 
@@ -248,6 +249,11 @@ def start_session(
     return token
 
 
+def touch_session(session: Session, session_id: str, now) -> None:
+    """Record that a sign-in session was seen (its idle time starts again)."""
+    session.exec(update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now))  # type: ignore[call-overload]
+
+
 def load_actor(session: Session, token: str | None) -> Actor | None:
     """The Actor behind a session cookie, or None when it is unknown, revoked, idle too long or expired."""
     if not token:
@@ -270,7 +276,9 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
     if not user.is_active or user.deleted_at is not None:
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now  # at most one write a minute per session
+        # At most one write a minute per session, made by get_session once the request's own transaction has
+        # ended (app/db.py: touch_after_commit): a page that only reads never becomes a writer halfway.
+        session.info[TOUCH] = (row.id, now)
     teams = user_team_ids(session, user)
     team_id = row.team_id if row.team_id in teams else None
     return Actor(

@@ -147,6 +147,28 @@ def test_idle_session_expires(client, db):
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
+def test_a_session_in_use_stays_alive_past_the_idle_time(client, db):
+    org = make_org(db)
+    user = make_user(db, org, teams=[make_team(db, org)])
+    sign_in(client, db, user)
+    row = db.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    row.last_seen_at = utcnow() - timedelta(hours=7, minutes=59)  # idle limit: 8 hours
+    db.commit()
+    assert client.get("/").status_code == 200
+    db.refresh(row)
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1), "the page restarted the idle time"
+
+
+def test_a_page_never_fails_because_its_last_seen_time_could_not_be_written(caplog, tmp_path):
+    from sqlalchemy import create_engine
+
+    from app.db import touch_after_commit
+
+    # A database that refuses the write (here: no such table) stands for SQLite's "database is locked".
+    touch_after_commit(create_engine(f"sqlite:///{tmp_path}/empty.db"), "x" * 64, utcnow())
+    assert "last-seen time could not be written" in caplog.text
+
+
 def test_absolute_session_lifetime(client, db):
     org = make_org(db)
     user = make_user(db, org, teams=[make_team(db, org)])
