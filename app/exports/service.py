@@ -30,6 +30,8 @@ from app.audit.service import record
 from app.config import get_settings
 from app.crypto import ENCRYPTED_COLUMNS, DecryptError, decrypt
 from app.errors import Invalid, NotFound
+from app.field import encounters
+from app.health import service as health_service
 from app.i18n import _
 from app.models import OrgExport, utcnow
 
@@ -93,7 +95,7 @@ HEALTH_TABLES = frozenset({"consultation_types", "medical_files", "consultations
 # Columns that never leave, whoever exports.
 SECRET_COLUMNS = {"users": {"password_hash", "totp_secret", "totp_last_step"}}
 # Columns that are health data: left empty for an exporter without health access.
-HEALTH_COLUMNS = {"encounters": {"health_care", "health_note"}}
+HEALTH_COLUMNS = {"encounters": set(encounters.HEALTH_COLUMNS)}
 PROGRESS_EVERY = 5000
 
 
@@ -130,7 +132,7 @@ def _rows_of(table: Table, org_id: uuid.UUID, actor: Actor, health: bool):
     key = table.c.id if table.name == "organisations" else table.c.org_id
     stmt = select(table).where(key == org_id)
     if table.name == "consultations":  # another author's private consultation is theirs alone
-        stmt = stmt.where(or_(table.c.private.is_(False), table.c.author_id == actor.user_id))
+        stmt = health_service.visible_consultations(stmt, actor)
     if table.name == "custom_fields" and not health:
         stmt = stmt.where(table.c.scope != "medical")
     return stmt

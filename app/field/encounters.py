@@ -46,7 +46,9 @@ from app.persons.forms import PersonForm, SearchForm
 from app.persons.service import create_person, require_read, touch_contact
 from app.web import TZ, validate_form
 
-for _column in ("note", "health_care", "health_note"):
+HEALTH_COLUMNS = ("health_care", "health_note")  # health data: only for roles with health.read
+
+for _column in ("note", *HEALTH_COLUMNS):
     encrypted_column(Encounter, _column)
 
 RECENT_DAYS = 14  # "recently met by the team": the persons of its encounters in these last days...

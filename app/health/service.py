@@ -260,7 +260,7 @@ class ConsultationRow:
         return _(STATUSES[self.consultation.status])
 
 
-def _visible(stmt, actor: Actor):
+def visible_consultations(stmt, actor: Actor):
     """Consultations this user may see: all but the private ones of other authors."""
     return stmt.where(or_(col(Consultation.private).is_(False), Consultation.author_id == actor.user_id))
 
@@ -273,7 +273,7 @@ def consultations(session: Session, actor: Actor, person_id: uuid.UUID, limit: i
     require_read(actor)
     rows = list(
         session.exec(
-            _visible(scoped(Consultation, actor).where(Consultation.person_id == person_id), actor)
+            visible_consultations(scoped(Consultation, actor).where(Consultation.person_id == person_id), actor)
             .order_by(col(Consultation.at).desc())
             .limit(limit)
         )
