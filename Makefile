@@ -54,8 +54,8 @@ migration: $(STAMP)
 
 # Re-extract the strings and merge them into the catalogs; translate the new ones in the .po files.
 i18n: $(DEV_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l fr --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k lazy -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -w 120 -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l fr --no-fuzzy-matching -w 120
 
 clean:
 	rm -rf $(VENV) var

@@ -167,6 +167,14 @@ GROUPS: list[tuple[str, object, object]] = [
         lazy("Day 7:00-18:00, evening 18:00-22:00, night 22:00-7:00, weekend."),
     ),
     ("materials", lazy("Materials by type"), lazy("Units given, per material.")),
+    (
+        "occupancy_by_hour",
+        lazy("Rest area occupancy by time of day"),
+        lazy(
+            "Average persons present in each 2-hour band of the day over the places of the rest areas, in percent "
+            "(a visit not checked out counts for 24 hours at most)."
+        ),
+    ),
     ("needs_by_category", lazy("Needs by category"), lazy("Needs created in the period, per category.")),
     ("needs_by_status", lazy("Needs by status"), lazy("Needs created in the period, by their status today.")),
     (
@@ -215,6 +223,9 @@ KEY_LABELS = {
     "true": lazy("Yes"),
     "false": lazy("No"),
 }
+# Breakdowns in percent of a capacity, shown in the order of their keys (the hours of the day), not by size.
+PERCENT_GROUPS = {"occupancy_by_hour": "checkin_capacity"}
+KEY_LABELS.update({f"{h:02d}": f"{h:02d}:00-{h + 2:02d}:00" for h in range(0, 24, 2)})
 UNITS = {key: unit for _title, items in SECTIONS for key, _l, _d, unit in items}
 # Rates and derived figures, recomputed from summed parts for a total over several organisations.
 RATES = {
@@ -271,8 +282,13 @@ class Chart:
 
 def chart(key: str, title, definition, counts: dict[str, int], shown: dict[str, str] | None = None) -> Chart:
     """Bars of a breakdown, largest first (a hidden or small cell is drawn as nothing, its text says why)."""
-    top = max(counts.values(), default=0) or 1
     c = Chart(key, str(title), str(definition))
+    if key in PERCENT_GROUPS:  # against the whole capacity, hours in order
+        for k, v in sorted(counts.items()):
+            text = shown[k] if shown else fmt(v, "%")
+            c.bars.append(Bar(key_label(k), v, text, min(v, 100) if text != HIDDEN else 0))
+        return c
+    top = max(counts.values(), default=0) or 1
     for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         text = shown[k] if shown else str(v)
         visible = text == str(v)
@@ -418,6 +434,31 @@ def _protect_across(cells: list[str], raw: list, total: str) -> str:
     return HIDDEN if len(hidden) == 1 and len(cells) > 1 else total
 
 
+def _percent_across(key: str, title, definition, orgs: list[tuple[str, object]]):
+    """A breakdown in percent of a capacity: the total is the mean of the organisations' figures weighted by their
+    capacities. An organisation with fewer than 5 check-ins in the period shows none (and then neither does the
+    total, if it is the only one hidden)."""
+    weight = PERCENT_GROUPS[key]
+    per_org = [
+        (ind.groups.get(key, {}), ind.figures.get(weight) or 0, ind.figures.get("checkins") or 0) for _n, ind in orgs
+    ]
+    keys = sorted({k for values, _c, _n in per_org for k in values})
+    capacity = sum(c for values, c, _n in per_org if values)
+    hidden = [bool(values) and n < 5 for values, _c, n in per_org]
+    summed = (
+        {k: round(sum(v.get(k, 0) * c for v, c, _n in per_org if v) / capacity, 1) for k in keys} if capacity else {}
+    )
+    hide_total = sum(hidden) == 1 and len(orgs) > 1
+    lines, shown_total = [], {}
+    for k in keys:
+        cells = [
+            HIDDEN if h else (fmt(v[k], "%") if k in v else "—") for (v, _c, _n), h in zip(per_org, hidden, strict=True)
+        ]
+        shown_total[k] = HIDDEN if hide_total or all(hidden) else fmt(summed[k], "%")
+        lines.append((key_label(k), [*cells, shown_total[k]]))
+    return lines, chart(key, title, definition, summed, shown_total)
+
+
 def consolidated(orgs: list[tuple[str, object]], days: int) -> Consolidated:
     """Only figures leave: counts of 1 to 4 show as "<5", and a figure from which one could be recomputed is
     hidden too."""
@@ -435,6 +476,11 @@ def consolidated(orgs: list[tuple[str, object]], days: int) -> Consolidated:
         sections.append((str(title), lines))
     charts, total_charts = [], []
     for key, title, d in GROUPS:
+        if key in PERCENT_GROUPS:
+            line_cells, total_chart = _percent_across(key, title, d, orgs)
+            charts.append((str(title), str(d), line_cells))
+            total_charts.append(total_chart)
+            continue
         per_org = [protect_cells(ind.groups.get(key, {})) for _n, ind in orgs]
         summed: dict[str, int] = {}
         for _n, ind in orgs:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, text
+from sqlalchemy import BigInteger, Integer, and_, case, exists, func, literal, literal_column, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -41,10 +41,13 @@ from app.models import (
     Stay,
     Structure,
     Team,
+    utcnow,
 )
 from app.web import TZ
 
 LONG_STAY_DAYS = 183  # "more than 6 months"
+HOUR_BAND = 2  # occupancy by bands of 2 hours of the day
+MAX_VISIT = 24 * 3600  # seconds: a visit longer than a day is a check-out forgotten
 AGE_BANDS = (("under_18", None, 17), ("18_25", 18, 25), ("26_35", 26, 35), ("36_45", 36, 45), ("46_55", 46, 55))
 STREET_BANDS = (("under_1", 1), ("1_3", 3), ("3_5", 5))  # (key, less than N years)
 # The referral funnel: a referral reaches a stage when one of its steps has one of these statuses.
@@ -254,21 +257,85 @@ def _checkins(session: Session, s: Scope, out: Indicators) -> None:
     out.figures["checkins"] = total
     out.figures["checkin_persons"] = persons
     out.figures["checkins_per_day"] = round(total / s.days, 1)
-    capacity = session.exec(
-        _teams(
-            select(func.coalesce(func.sum(Team.capacity), 0)).where(
-                Team.org_id == s.org_id,
-                col(Team.deleted_at).is_(None),
-                col(Team.archived_at).is_(None),
-                col(Team.capacity).is_not(None),
-                col(Team.kind).in_(("rest_area", "reception")),
-            ),
-            Team.id,
-            s,
-        )
-    ).one()
+    capacities = dict(
+        session.exec(
+            _teams(
+                select(Team.id, Team.capacity).where(
+                    Team.org_id == s.org_id,
+                    col(Team.deleted_at).is_(None),
+                    col(Team.archived_at).is_(None),
+                    col(Team.capacity).is_not(None),
+                    col(Team.kind).in_(("rest_area", "reception")),
+                ),
+                Team.id,
+                s,
+            )
+        ).all()
+    )
+    capacity = sum(capacities.values())
+    out.figures["checkin_capacity"] = capacity
     # Occupancy: check-ins per day over the places of the rest areas, in percent.
     out.figures["checkin_occupancy"] = round(100 * total / s.days / capacity, 1) if capacity else None
+    if capacity:
+        out.groups["occupancy_by_hour"] = _occupancy_by_hour(session, s, list(capacities), capacity)
+
+
+def _epoch(session: Session, column):
+    """Seconds since 1970 of a timestamp column, as an integer, on both databases."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.cast(func.extract("epoch", column), BigInteger)
+    return func.cast(func.strftime("%s", column), Integer)
+
+
+def _occupancy_by_hour(session: Session, s: Scope, team_ids: list[uuid.UUID], capacity: int) -> dict[str, float]:
+    """Average persons present in each band of HOUR_BAND hours of the day (Paris time), over the places of these
+    rest areas, in percent. Exact to the second: each visit counts from its arrival to its departure, clipped to the
+    period; a visit never checked out counts until now, and no visit counts for more than MAX_VISIT (an unclosed
+    record would otherwise fill the place for ever).
+
+    The database sums the arrivals and departures per UTC hour (count, and seconds into the hour): a year is at
+    most 8,760 rows each way, whatever the number of visits. The presence of an hour is then 3600 x those present
+    when it starts, + (3600 - seconds into the hour) per arrival, - the same per departure. Paris is a whole number
+    of hours from UTC, so every UTC hour is one hour of the Paris clock."""
+    since, until = int(s.since.timestamp()), int(s.until.timestamp())
+    now = int(utcnow().timestamp())
+    greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+    least = func.least if session.get_bind().dialect.name == "postgresql" else func.min
+    arrived = _epoch(session, Checkin.arrived_at)
+    visits = (
+        select(
+            greatest(arrived, since).label("a"),
+            least(func.coalesce(_epoch(session, Checkin.left_at), now), arrived + MAX_VISIT, until).label("e"),
+        )
+        .where(
+            Checkin.org_id == s.org_id,
+            col(Checkin.deleted_at).is_(None),
+            col(Checkin.team_id).in_(team_ids),
+            # `day` is the working day of the arrival; a visit that reaches the period began at most 2 days before.
+            Checkin.day >= s.start - timedelta(days=2),
+            Checkin.day <= s.end,
+        )
+        .cte("visits")
+    )
+    steps: dict[tuple[int, int], tuple[int, int]] = {}
+    hour_s = literal_column("3600")  # not a bound parameter: PostgreSQL must see the same expression in GROUP BY
+    for edge, sign in ((visits.c.a, 1), (visits.c.e, -1)):
+        stmt = (
+            select(edge // hour_s, func.count(), func.sum(edge % hour_s))
+            .where(visits.c.e > visits.c.a)
+            .group_by(edge // hour_s)
+        )
+        for hour, n, seconds in session.execute(stmt).all():
+            steps[(int(hour), sign)] = (int(n), int(seconds or 0))
+    present, seconds_in, hours_in = 0, {}, {}
+    for hour in range(since // 3600, -(-until // 3600)):
+        n_in, s_in = steps.get((hour, 1), (0, 0))
+        n_out, s_out = steps.get((hour, -1), (0, 0))
+        band = f"{datetime.fromtimestamp(hour * 3600, TZ).hour // HOUR_BAND * HOUR_BAND:02d}"
+        seconds_in[band] = seconds_in.get(band, 0) + 3600 * (present + n_in - n_out) - s_in + s_out
+        hours_in[band] = hours_in.get(band, 0) + 1
+        present += n_in - n_out
+    return {band: round(100 * seconds_in[band] / 3600 / hours_in[band] / capacity, 1) for band in sorted(hours_in)}
 
 
 # ---------------------------------------------------------------- pathway

@@ -230,3 +230,58 @@ def test_the_period_before_has_the_same_number_of_days_and_ends_the_day_before()
         prev = Scope(org, start, end).previous()
         assert (prev.start, prev.end) == (p_start, p_end) and prev.days == Scope(org, start, end).days
         assert prev.until == Scope(org, start, end).since  # no gap, no overlap (local midnights, DST included)
+
+
+def paris(day: int, hour: int, minute: int = 0) -> datetime:
+    # November: Paris is UTC+1.
+    return datetime(2026, 11, day, hour - 1, minute, tzinfo=UTC)
+
+
+def test_occupancy_by_hour_band_against_the_places(db):
+    """A rest area of 10 places over one day (24 November 2026), Paris time, visits clipped to the day."""
+    org = make_org(db)
+    rest = make_team(db, org, "Rest area", kind="rest_area", capacity=10)
+    closed = make_team(db, org, "Closed desk", kind="reception")  # no capacity: not in the occupancy
+    make_checkin(db, org, rest, arrived_at=paris(24, 9, 30), left_at=paris(24, 11, 30))  # 0.5 h in 8-10, 1.5 in 10-12
+    make_checkin(db, org, rest, arrived_at=paris(24, 10), left_at=paris(24, 14))  # 2 h in 10-12, 2 h in 12-14
+    make_checkin(db, org, rest, arrived_at=paris(23, 23), left_at=paris(24, 1))  # from the day before: 1 h in 0-2
+    make_checkin(db, org, rest, arrived_at=paris(24, 22, 30), left_at=paris(25, 3))  # 1.5 h in 22-24, then next day
+    make_checkin(db, org, closed, arrived_at=paris(24, 10), left_at=paris(24, 12))
+    make_checkin(db, org, rest, arrived_at=paris(24, 10), left_at=paris(24, 12), deleted_at=paris(24, 13))
+    # Never checked out: counts for 24 hours at most (from 20:00 on the 22nd: 20:00 on the 23rd, outside the day).
+    make_checkin(db, org, rest, arrived_at=paris(22, 20))
+    make_checkin(db, make_org(db), arrived_at=paris(24, 10), left_at=paris(24, 12))  # another organisation
+    got = compute(db, Scope(org.id, date(2026, 11, 24), date(2026, 11, 24)))
+    assert got.figures["checkin_capacity"] == 10
+    # Average persons present over the band's 2 hours, over 10 places, in percent.
+    assert got.groups["occupancy_by_hour"] == {
+        "00": 5.0,  # 1 person-hour / 2 h / 10 places
+        "02": 0.0,
+        "04": 0.0,
+        "06": 0.0,
+        "08": 2.5,  # 0.5
+        "10": 17.5,  # 1.5 + 2
+        "12": 10.0,  # 2
+        "14": 0.0,
+        "16": 0.0,
+        "18": 0.0,
+        "20": 0.0,
+        "22": 7.5,  # 1.5
+    }
+    # Two days: each band is averaged over its 4 hours; the visit past midnight fills 0-2 and 1 h of 2-4 on the 25th.
+    two = compute(db, Scope(org.id, date(2026, 11, 24), date(2026, 11, 25))).groups["occupancy_by_hour"]
+    assert two["00"] == 7.5 and two["02"] == 2.5 and two["10"] == 8.8  # (1 + 2) / 4 h; (1) / 4 h; 3.5 / 4 h
+    # A team without places has no occupancy to show.
+    desk_only = Scope(org.id, date(2026, 11, 24), date(2026, 11, 24), (closed.id,))
+    assert "occupancy_by_hour" not in compute(db, desk_only).groups
+
+
+def test_occupancy_by_hour_counts_a_visit_still_open_until_now(db, monkeypatch):
+    import app.indicators.service as service
+
+    org = make_org(db)
+    rest = make_team(db, org, "Rest area", kind="rest_area", capacity=2)
+    make_checkin(db, org, rest, arrived_at=paris(24, 9))
+    monkeypatch.setattr(service, "utcnow", lambda: paris(24, 10, 30))
+    got = compute(db, Scope(org.id, date(2026, 11, 24), date(2026, 11, 24))).groups["occupancy_by_hour"]
+    assert got["08"] == 25.0 and got["10"] == 12.5 and got["12"] == 0.0  # 1 h / 2 h / 2; 0.5 h / 2 h / 2

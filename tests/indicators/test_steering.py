@@ -34,6 +34,23 @@ def test_small_cells_show_as_under_five_and_what_would_reveal_them_is_hidden():
     assert gender["man"] == ["·", "9", "·"]  # 16 - 9 would give back the hidden 7
 
 
+def test_occupancy_by_hour_across_organisations_is_weighted_by_their_places():
+    # A: 10 places, 50 % at 10:00-12:00; B: 30 places, 10 %. Together: (5 + 3) present over 40 places = 20 %.
+    a = Indicators({"checkins": 40, "checkin_capacity": 10}, {"occupancy_by_hour": {"08": 0.0, "10": 50.0}})
+    b = Indicators({"checkins": 90, "checkin_capacity": 30}, {"occupancy_by_hour": {"08": 4.0, "10": 10.0}})
+    none = Indicators({"checkins": 0, "checkin_capacity": 0}, {})  # no rest area
+    view = report.consolidated([("A", a), ("B", b), ("C", none)], 30)
+    lines = dict(next(lines for title, _d, lines in view.charts if title == "Rest area occupancy by time of day"))
+    assert lines["10:00-12:00"] == ["50 %", "10 %", "—", "20 %"]
+    assert lines["08:00-10:00"] == ["0 %", "4 %", "—", "3 %"]
+    total = next(c for c in view.total_charts if c.key == "occupancy_by_hour")
+    assert [(bar.label, bar.text) for bar in total.bars] == [("08:00-10:00", "3 %"), ("10:00-12:00", "20 %")]
+    # An organisation with fewer than 5 check-ins shows no occupancy, and the total would give it back: hidden.
+    a.figures["checkins"] = 3
+    lines = dict(next(ls for t, _d, ls in report.consolidated([("A", a), ("B", b)], 30).charts if t.startswith("Rest")))
+    assert lines["10:00-12:00"] == ["·", "10 %", "·"]
+
+
 def test_steering_reads_only_sharing_organisations_with_small_numbers_protected(client, db):
     org, patrol, *_ = data_set(db)
     org.name = "Sharing org"
