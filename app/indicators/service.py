@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, and_, case, exists, func, literal, literal_column, or_, text
+from sqlalchemy import Integer, and_, case, exists, func, literal, literal_column, or_, text, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -280,11 +280,37 @@ def _checkins(session: Session, s: Scope, out: Indicators) -> None:
         out.groups["occupancy_by_hour"] = _occupancy_by_hour(session, s, list(capacities), capacity)
 
 
-def _epoch(session: Session, column):
-    """Seconds since 1970 of a timestamp column, as an integer, on both databases."""
+def _visits(session: Session, s: Scope, team_ids: list[uuid.UUID]):
+    """The visits of these rest areas that reach the period, as (a, e): arrival and departure clipped to it, a visit
+    not checked out ending now, none longer than MAX_VISIT. Timestamps on PostgreSQL; seconds since 1970 on SQLite,
+    which has no interval arithmetic."""
+    now = utcnow()
+    where = (
+        Checkin.org_id == s.org_id,
+        col(Checkin.deleted_at).is_(None),
+        col(Checkin.team_id).in_(team_ids),
+        # `day` is the working day of the arrival; a visit that reaches the period began at most 2 days before.
+        Checkin.day >= s.start - timedelta(days=2),
+        Checkin.day <= s.end,
+    )
     if session.get_bind().dialect.name == "postgresql":
-        return func.cast(func.extract("epoch", column), BigInteger)
-    return func.cast(func.strftime("%s", column), Integer)
+        a = func.greatest(Checkin.arrived_at, s.since)
+        e = func.least(
+            func.coalesce(Checkin.left_at, now),
+            Checkin.arrived_at + literal_column(f"interval '{MAX_VISIT} seconds'"),
+            s.until,
+        )
+    else:
+
+        def epoch(column):
+            return func.cast(func.strftime("%s", column), Integer)
+
+        arrived = epoch(Checkin.arrived_at)
+        a = func.max(arrived, int(s.since.timestamp()))
+        e = func.min(
+            func.coalesce(epoch(Checkin.left_at), int(now.timestamp())), arrived + MAX_VISIT, int(s.until.timestamp())
+        )
+    return select(a.label("a"), e.label("e")).where(*where).cte("visits")
 
 
 def _occupancy_by_hour(session: Session, s: Scope, team_ids: list[uuid.UUID], capacity: int) -> dict[str, float]:
@@ -293,44 +319,31 @@ def _occupancy_by_hour(session: Session, s: Scope, team_ids: list[uuid.UUID], ca
     period; a visit never checked out counts until now, and no visit counts for more than MAX_VISIT (an unclosed
     record would otherwise fill the place for ever).
 
-    The database sums the arrivals and departures per UTC hour (count, and seconds into the hour): a year is at
-    most 8,760 rows each way, whatever the number of visits. The presence of an hour is then 3600 x those present
-    when it starts, + (3600 - seconds into the hour) per arrival, - the same per departure. Paris is a whole number
-    of hours from UTC, so every UTC hour is one hour of the Paris clock."""
-    since, until = int(s.since.timestamp()), int(s.until.timestamp())
-    now = int(utcnow().timestamp())
-    greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
-    least = func.least if session.get_bind().dialect.name == "postgresql" else func.min
-    arrived = _epoch(session, Checkin.arrived_at)
-    visits = (
-        select(
-            greatest(arrived, since).label("a"),
-            least(func.coalesce(_epoch(session, Checkin.left_at), now), arrived + MAX_VISIT, until).label("e"),
+    One statement: the database sums the arrivals and the departures per UTC hour (count, and seconds since 1970):
+    a year is at most 8,760 rows each way, whatever the number of visits. The presence of an hour is then 3600 x
+    those present when it starts, + (3600 - seconds into the hour) per arrival, - the same per departure. Paris is a
+    whole number of hours from UTC, so every UTC hour is one hour of the Paris clock."""
+    v = _visits(session, s, team_ids)
+    sides = []
+    for edge, sign in ((v.c.a, 1), (v.c.e, -1)):
+        if session.get_bind().dialect.name == "postgresql":
+            hour, seconds = func.date_part("epoch", func.date_trunc("hour", edge)), func.date_part("epoch", edge)
+        else:
+            hour, seconds = edge - edge % literal_column("3600"), edge
+        sides.append(
+            select(literal_column(str(sign)).label("sign"), hour.label("hour"), func.count(), func.sum(seconds))
+            .where(v.c.e > v.c.a)
+            .group_by(hour)
         )
-        .where(
-            Checkin.org_id == s.org_id,
-            col(Checkin.deleted_at).is_(None),
-            col(Checkin.team_id).in_(team_ids),
-            # `day` is the working day of the arrival; a visit that reaches the period began at most 2 days before.
-            Checkin.day >= s.start - timedelta(days=2),
-            Checkin.day <= s.end,
-        )
-        .cte("visits")
-    )
-    steps: dict[tuple[int, int], tuple[int, int]] = {}
-    hour_s = literal_column("3600")  # not a bound parameter: PostgreSQL must see the same expression in GROUP BY
-    for edge, sign in ((visits.c.a, 1), (visits.c.e, -1)):
-        stmt = (
-            select(edge // hour_s, func.count(), func.sum(edge % hour_s))
-            .where(visits.c.e > visits.c.a)
-            .group_by(edge // hour_s)
-        )
-        for hour, n, seconds in session.execute(stmt).all():
-            steps[(int(hour), sign)] = (int(n), int(seconds or 0))
+    steps: dict[tuple[int, int], tuple[int, float]] = {}
+    for sign, hour, n, total in session.execute(union_all(*sides)).all():
+        # Seconds into the hour, summed: the sum of the instants less n times the hour's start.
+        steps[(int(hour) // 3600, int(sign))] = (int(n), float(total) - n * float(hour))
     present, seconds_in, hours_in = 0, {}, {}
+    since, until = int(s.since.timestamp()), int(s.until.timestamp())
     for hour in range(since // 3600, -(-until // 3600)):
-        n_in, s_in = steps.get((hour, 1), (0, 0))
-        n_out, s_out = steps.get((hour, -1), (0, 0))
+        n_in, s_in = steps.get((hour, 1), (0, 0.0))
+        n_out, s_out = steps.get((hour, -1), (0, 0.0))
         band = f"{datetime.fromtimestamp(hour * 3600, TZ).hour // HOUR_BAND * HOUR_BAND:02d}"
         seconds_in[band] = seconds_in.get(band, 0) + 3600 * (present + n_in - n_out) - s_in + s_out
         hours_in[band] = hours_in.get(band, 0) + 1
