@@ -38,7 +38,11 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Sessions in UTC: psycopg then returns timestamps with datetime.UTC itself, which UTCDateTime passes through,
+    # instead of a ZoneInfo("Etc/UTC") converted value by value (10 % of a search's CPU at 100,000 persons).
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args={"options": "-c timezone=UTC"}
+    )
 
 
 @lru_cache

@@ -7,7 +7,7 @@ The reception role works here with aliases, codes and alerts only; its person pa
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
@@ -296,17 +296,15 @@ def _presence(session: Session, actor: Actor, person_id: uuid.UUID) -> str | Non
 
 
 @timeline.register_timeline("field.checkins")
-def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
+def _timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
     if not actor.can("persons.read"):
         return []
-    rows = list(
-        session.exec(
-            scoped(Checkin, actor)
-            .where(Checkin.person_id == person_id)
-            .order_by(col(Checkin.arrived_at).desc())
-            .limit(100)
-        )
-    )
+    stmt = scoped(Checkin, actor).where(Checkin.person_id == person_id)
+    if before is not None:
+        stmt = stmt.where(Checkin.arrived_at < before)
+    rows = list(session.exec(stmt.order_by(col(Checkin.arrived_at).desc()).limit(limit)))
     names = catalogue.labels(session, {Team: {c.team_id for c in rows}, User: {c.author_id for c in rows}})
     entries = []
     for r in _rows(session, rows):

@@ -11,7 +11,7 @@ the services done and a short note.
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
@@ -432,16 +432,19 @@ def summary(view: EncounterView, person_id: uuid.UUID | None = None) -> str:
 
 # ---------------------------------------------------------------- the person's page and merges
 @timeline.register_timeline("field.encounters")
-def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
+def _timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
     if not actor.can("persons.read"):  # the reception role sees no timeline at all
         return []
-    rows = session.exec(
+    stmt = (
         scoped(Encounter, actor)
         .join(EncounterPerson, col(EncounterPerson.encounter_id) == col(Encounter.id))
         .where(EncounterPerson.person_id == person_id)
-        .order_by(col(Encounter.at).desc())
-        .limit(100)
-    ).all()
+    )
+    if before is not None:
+        stmt = stmt.where(Encounter.at < before)
+    rows = session.exec(stmt.order_by(col(Encounter.at).desc()).limit(limit)).all()
     return [
         timeline.TimelineEntry(
             v.at,

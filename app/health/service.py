@@ -269,15 +269,14 @@ def _type_labels(session: Session, actor: Actor) -> dict[uuid.UUID, str]:
     return {t.id: t.label for t in consultation_types(session, actor, include_archived=True)}
 
 
-def consultations(session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 500) -> list[ConsultationRow]:
+def consultations(
+    session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 500, before: datetime | None = None
+) -> list[ConsultationRow]:
     require_read(actor)
-    rows = list(
-        session.exec(
-            visible_consultations(scoped(Consultation, actor).where(Consultation.person_id == person_id), actor)
-            .order_by(col(Consultation.at).desc())
-            .limit(limit)
-        )
-    )
+    stmt = visible_consultations(scoped(Consultation, actor).where(Consultation.person_id == person_id), actor)
+    if before is not None:
+        stmt = stmt.where(Consultation.at < before)
+    rows = list(session.exec(stmt.order_by(col(Consultation.at).desc()).limit(limit)))
     types = _type_labels(session, actor)
     names = user_names(session, {c.author_id for c in rows})
     return [ConsultationRow(c, types.get(c.type_id, ""), names.get(c.author_id) if c.author_id else None) for c in rows]
@@ -490,7 +489,9 @@ def delete_treatment(session: Session, actor: Actor, t: Treatment) -> None:
 
 # ---------------------------------------------------------------- the person's timeline (health roles only)
 @timeline.register_timeline("health", "health.read")
-def _health_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
+def _health_entries(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
     if not actor.can("health.read"):  # the timeline already asks; checked again here, where the data is read
         return []
     entries = [
@@ -501,7 +502,7 @@ def _health_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> lis
             by=r.author,
             url=f"/persons/{person_id}/consultations/{r.consultation.id}",
         )
-        for r in consultations(session, actor, person_id, limit=200)
+        for r in consultations(session, actor, person_id, limit=limit, before=before)
     ]
     for t in treatments(session, actor, person_id):
         at = (

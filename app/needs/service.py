@@ -412,9 +412,16 @@ def counts(session: Session, actor: Actor, team: Team) -> dict[str, int]:
 
 
 def person_list(
-    session: Session, actor: Actor, person_id: uuid.UUID, *, open_only: bool, limit: int = 50
+    session: Session,
+    actor: Actor,
+    person_id: uuid.UUID,
+    *,
+    open_only: bool,
+    limit: int = 50,
+    before: datetime | None = None,
 ) -> list[NeedRow]:
-    """A person's needs, open ones by due day, or all of them newest first."""
+    """A person's needs, open ones by due day, or all of them newest first (created before `before`, if given: a
+    need's entries in the timeline are all at or after its creation)."""
     actor.require("needs.read")
     stmt = (
         select(Need)
@@ -425,6 +432,8 @@ def person_list(
         stmt = stmt.where(col(Need.status).in_(OPEN)).order_by(
             col(Need.due_on).is_(None), col(Need.due_on), col(Need.due_time)
         )
+    elif before is not None:  # a page of the timeline: by time only
+        stmt = stmt.where(Need.created_at < before).order_by(col(Need.created_at).desc())
     else:
         stmt = stmt.order_by(col(Need.status).in_(OPEN).desc(), col(Need.created_at).desc())
     return rows_for(session, actor, list(session.exec(stmt.limit(limit))), actor_day(session, actor))
@@ -931,8 +940,10 @@ def _summary(session: Session, actor: Actor, person_id: uuid.UUID) -> timeline.S
 
 
 @timeline.register_timeline("needs", "needs.read")
-def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
-    rows = person_list(session, actor, person_id, open_only=False, limit=100)
+def _timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
+    rows = person_list(session, actor, person_id, open_only=False, limit=limit, before=before)
     names = user_names(session, {r.need.created_by for r in rows} | {r.need.completed_by for r in rows})
     entries = []
     for r in rows:

@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import segno
@@ -15,7 +16,7 @@ from app.persons import documents, fields, merge, search, service, timeline
 from app.persons.codes import clean_code, display_code
 from app.persons.forms import DeleteForm, ExitForm, LinkForm, NoteForm, PersonForm, PlaceForm, SearchForm
 from app.privacy.service import GRACE_DAYS, recent_reads
-from app.web import env, parse_form, posted, redirect, render, validate_form
+from app.web import env, is_partial, parse_form, posted, redirect, render, validate_form
 
 router = APIRouter(prefix="/persons")
 env.filters["code"] = display_code
@@ -49,7 +50,8 @@ def persons(request: Request, actor: ActorDep, session: SessionDep):
     results = search.search(session, actor, form)
     more_url = "/persons?" + urlencode({**request.query_params, "page": form.page + 1})
     ctx = {"results": results, "filters": filt.values, "errors": filt.errors, "more_url": more_url}
-    ctx["teams"] = list_teams(session, actor) if not service.is_basic(actor) else []
+    # The team filter is on the whole page only: a keystroke's results (htmx) do not read the teams.
+    ctx["teams"] = list_teams(session, actor) if not (service.is_basic(actor) or is_partial(request)) else []
     return render(request, "persons/list.html", ctx, block="results")
 
 
@@ -167,13 +169,29 @@ def update_person(request: Request, person_id: uuid.UUID, actor: ActorDep, sessi
 
 
 # ---------------------------------------------------------------- the person's page
+def _before(value: str | None) -> datetime | None:
+    """The timeline's page cursor: an instant with its offset; anything else is the first page."""
+    try:
+        at = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
 @router.get("/{person_id}")
-def person_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep):
+def person_page(request: Request, person_id: uuid.UUID, actor: ActorDep, session: SessionDep, before: str = ""):
+    """The person's card, summary and timeline (newest first, a page at a time: an older page comes in place of its
+    button with htmx, or as the page itself without JavaScript)."""
     person = service.resolve(session, actor, person_id)
     if person.id != person_id:
         return redirect(request, f"/persons/{person.id}")
+    entries, older = timeline.page(session, actor, person.id, before=_before(before))
+    if is_partial(request):
+        ctx = {"entries": entries, "older": older, "person_id": person.id}
+        return render(request, "persons/detail.html", ctx, block="timeline_page")
     ctx = {
-        "entries": timeline.timeline(session, actor, person.id),
+        "entries": entries,
+        "older": older,
         "sections": timeline.summary_sections(session, actor, person.id),
         "note": {"id": uuid.uuid4()},
         "errors": {},
@@ -187,8 +205,10 @@ def add_note(request: Request, person_id: uuid.UUID, actor: ActorDep, session: S
     actor.require("notes.write")
     form = parse_form(request, NoteForm)
     if not form.ok:
+        entries, older = timeline.page(session, actor, person.id)
         ctx = {
-            "entries": timeline.timeline(session, actor, person.id),
+            "entries": entries,
+            "older": older,
             "sections": timeline.summary_sections(session, actor, person.id),
             "note": form.values,
             "errors": form.errors,

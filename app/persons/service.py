@@ -457,15 +457,14 @@ def field_label(name: str | None, custom_labels: dict[str, str]) -> str:
 
 
 @timeline.register_timeline("persons.history", "persons.history")
-def _history_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
-    rows = list(
-        session.exec(
-            select(PersonChange)
-            .where(PersonChange.person_id == person_id, PersonChange.org_id == actor.org_id)
-            .order_by(col(PersonChange.at).desc())
-            .limit(300)
-        )
-    )
+def _history_entries(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
+    stmt = select(PersonChange).where(PersonChange.person_id == person_id, PersonChange.org_id == actor.org_id)
+    if before is not None:
+        stmt = stmt.where(PersonChange.at < before)
+    # One entry groups the fields changed at once: a few rows per entry.
+    rows = list(session.exec(stmt.order_by(col(PersonChange.at).desc()).limit(limit * 5)))
     names = user_names(session, {r.user_id for r in rows})
     labels = {f"cf:{f.id}": f.label for f in fields.list_fields(session, actor, include_archived=True)}
     grouped: dict[tuple, list[PersonChange]] = {}
@@ -532,15 +531,13 @@ def handle_note(session: Session, actor: Actor, note: PersonNote) -> None:
 
 
 @timeline.register_timeline("persons.notes", "notes.read")
-def _note_entries(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
-    notes = list(
-        session.exec(
-            scoped(PersonNote, actor)
-            .where(PersonNote.person_id == person_id)
-            .order_by(col(PersonNote.created_at).desc())
-            .limit(200)
-        )
-    )
+def _note_entries(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
+    stmt = scoped(PersonNote, actor).where(PersonNote.person_id == person_id)
+    if before is not None:
+        stmt = stmt.where(PersonNote.created_at < before)
+    notes = list(session.exec(stmt.order_by(col(PersonNote.created_at).desc()).limit(limit)))
     names = user_names(session, {n.author_id for n in notes})
     return [
         timeline.TimelineEntry(

@@ -1,8 +1,9 @@
 """Extension points of the person page, so later domains add themselves without touching the person code.
 
 * Timeline: each kind of record (notes and history here; encounters, check-ins, needs, referrals, stays later)
-  registers a provider `fn(session, actor, person_id) -> list[TimelineEntry]`, with the permission needed to
-  see it. The page merges them, newest first.
+  registers a provider `fn(session, actor, person_id, before, limit) -> list[TimelineEntry]`, with the permission
+  needed to see it: its newest entries older than `before` (None: from now), at least `limit` of them when there
+  are. The page merges them, newest first, one page at a time (PAGE entries, then "older" pages by `before`).
 * Summary counters: `register_counter("open_needs", fn)`; the summary card shows the sum (0 while none is
   registered).
 * Presence: `register_presence(fn)` returns a short status ("checked in at Rosa since 14:02") or None; it is
@@ -37,8 +38,9 @@ class TimelineEntry:
     url: str | None = None
 
 
-TimelineProvider = Callable[[Session, Actor, uuid.UUID], list[TimelineEntry]]
+TimelineProvider = Callable[[Session, Actor, uuid.UUID, datetime | None, int], list[TimelineEntry]]
 _TIMELINE: list[tuple[str, str | None, TimelineProvider]] = []
+PAGE = 30  # entries a page of the timeline shows; older ones come a page at a time
 
 
 def register_timeline(name: str, permission: str | None = None) -> Callable[[TimelineProvider], TimelineProvider]:
@@ -52,14 +54,35 @@ def register_timeline(name: str, permission: str | None = None) -> Callable[[Tim
 def timeline(
     session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200, exclude: tuple[str, ...] = ()
 ) -> list[TimelineEntry]:
+    """The newest `limit` entries (the export of a person's file asks for all of them)."""
+    return page(session, actor, person_id, limit, exclude)[0]
+
+
+def page(
+    session: Session,
+    actor: Actor,
+    person_id: uuid.UUID,
+    limit: int = PAGE,
+    exclude: tuple[str, ...] = (),
+    before: datetime | None = None,
+) -> tuple[list[TimelineEntry], datetime | None]:
+    """The newest `limit` entries older than `before`, and the `before` of the next page (None: nothing older).
+    Every provider is asked for `limit` + 1 entries, so the merged page is exact whatever their mix; entries sharing
+    the instant of the first one left out wait for the next page with it (`before` is strict)."""
     entries: list[TimelineEntry] = []
     for name, permission, fn in _TIMELINE:
         if name in exclude:
             continue
         if permission is None or actor.can(permission):
-            entries.extend(fn(session, actor, person_id))
+            entries.extend(
+                e for e in fn(session, actor, person_id, before, limit + 1) if before is None or e.at < before
+            )
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    if len(entries) <= limit:
+        return entries, None
+    cut = entries[limit].at
+    page = [e for e in entries[:limit] if e.at > cut] or entries[:limit]
+    return page, page[-1].at
 
 
 @dataclass

@@ -614,7 +614,9 @@ def _summary(session: Session, actor: Actor, person_id: uuid.UUID) -> timeline.S
 
 
 @timeline.register_timeline("referrals", "referrals.read")
-def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
+def _timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
+) -> list[timeline.TimelineEntry]:
     sent = {
         r.id: r
         for r in session.exec(
@@ -636,13 +638,14 @@ def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[time
     if not sent and not received:
         return []
     structures = _labels(session, actor, Structure, "name", {r.structure_id for r in sent.values()})
-    steps = session.exec(
+    steps_of = (
         select(ReferralStep)
         .where(ReferralStep.org_id == actor.org_id)
         .where(col(ReferralStep.referral_id).in_(sent) | col(ReferralStep.incoming_id).in_(received))
-        .order_by(col(ReferralStep.at).desc())
-        .limit(300)
-    ).all()
+    )
+    if before is not None:
+        steps_of = steps_of.where(ReferralStep.at < before)
+    steps = session.exec(steps_of.order_by(col(ReferralStep.at).desc()).limit(limit)).all()
     names = persons.user_names(session, {s.user_id for s in steps})
     entries = []
     for s in steps:

@@ -487,7 +487,9 @@ def _summary(session: Session, actor: Actor, person_id: uuid.UUID) -> timeline.S
 
 
 @timeline.register_timeline("stays", "stays.read")
-def _timeline(session: Session, actor: Actor, person_id: uuid.UUID) -> list[timeline.TimelineEntry]:
+def _timeline(
+    session: Session, actor: Actor, person_id: uuid.UUID, _before: datetime | None, _limit: int
+) -> list[timeline.TimelineEntry]:
     entries = []
     for stay in person_stays(session, actor, person_id):
         place = place_name(session, stay)

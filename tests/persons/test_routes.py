@@ -225,3 +225,34 @@ def test_steering_has_no_person_pages(client, db):
     assert client.get("/persons").status_code in (403, 404)
     assert db.exec(select(User).where(User.role == "steering")).first() is not None
     assert make_team  # noqa: B018 (imported for symmetry with other tests)
+
+
+def test_a_long_timeline_comes_a_page_at_a_time_without_gaps_or_repeats(client, db, org, team, worker):
+    from datetime import UTC, datetime, timedelta
+
+    from app.persons import timeline
+
+    person = make_person(db, org, "Long Story", teams=[team])
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    # 70 notes a day apart, but notes 39 and 40 at the same instant, where the first page ends (30th and 31st):
+    # the page stops before the pair, which comes whole on the next one.
+    for i in range(70):
+        at = start + timedelta(days=i if i != 40 else 39)
+        make_note(db, org, person, body=f"Note {i:02d}", created_at=at)
+    _signed(client, db, worker)
+    page = client.get(f"/persons/{person.id}", headers=EN)
+    shown = re.findall(r"Note (\d\d)", page.text)
+    assert shown == [f"{i}" for i in range(69, 40, -1)]  # newest first, one page less the pair
+    assert timeline.PAGE == 30
+    older = re.search(r'hx-get="(/persons/[^"]+\?before=[^"]+)"', page.text).group(1).replace("&amp;", "&")
+    seen = list(shown)
+    while older:
+        part = client.get(older, headers={**EN, "HX-Request": "true"})
+        assert part.status_code == 200 and "<html" not in part.text  # the entries only, in place of the button
+        seen += re.findall(r"Note (\d\d)", part.text)
+        found = re.search(r'hx-get="(/persons/[^"]+\?before=[^"]+)"', part.text)
+        older = found.group(1).replace("&amp;", "&") if found else None
+    assert sorted(seen) == [f"{i:02d}" for i in range(70)] and len(seen) == 70, " ".join(seen)
+    # Without JavaScript the button is a link to the same page, older entries first; a bad cursor is the first page.
+    assert 'href="/persons/' in page.text and "#timeline" in page.text
+    assert re.findall(r"Note (\d\d)", client.get(f"/persons/{person.id}?before=yesterday", headers=EN).text) == shown
