@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, func, literal, or_
+from sqlalchemy import exists, func, literal
 from sqlmodel import Session, col, select
 
 from app.access import Actor
@@ -221,20 +221,23 @@ def all_lines(session: Session, actor: Actor, name: str, f: Filters) -> Iterator
 
 
 def choices(session: Session, actor: Actor) -> dict[str, list]:
-    """The teams, workers and need categories to filter on."""
+    """The teams, workers and need categories to filter on: (id, name) rows, not whole records (a large
+    organisation has hundreds of teams and workers)."""
     actor.require("caseload.read")
     teams = session.exec(
-        select(Team).where(Team.org_id == actor.org_id, col(Team.deleted_at).is_(None)).order_by(Team.name)
+        select(Team.id, Team.name)
+        .where(Team.org_id == actor.org_id, col(Team.deleted_at).is_(None))
+        .order_by(Team.name)
     ).all()
     users = session.exec(
-        select(User)
+        select(User.id, User.name)
         .where(User.org_id == actor.org_id, col(User.deleted_at).is_(None), User.role != literal("steering"))
         .order_by(User.name)
     ).all()
     categories = session.exec(
-        select(NeedCategory)
+        select(NeedCategory.id, NeedCategory.label)
         .where(NeedCategory.org_id == actor.org_id, col(NeedCategory.deleted_at).is_(None))
-        .where(or_(col(NeedCategory.archived_at).is_(None)))
+        .where(col(NeedCategory.archived_at).is_(None))
         .order_by(NeedCategory.position, NeedCategory.label)
     ).all()
     return {"teams": list(teams), "workers": list(users), "categories": list(categories)}
