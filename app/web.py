@@ -1,6 +1,7 @@
 """Rendering (a whole page, or one block for in-page htmx requests) and form parsing helpers."""
 
 import hashlib
+import html
 import typing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
@@ -82,6 +84,22 @@ def tr_items(labels: dict[str, str]) -> list[tuple[str, str]]:
 
 
 env.filters["tr_items"] = tr_items
+
+
+def option_tags(rows, selected=None, label: str = "name") -> Markup:
+    """The <option>s of a select over records or (id, name) rows, the one whose id is `selected` (an id or its text)
+    selected: written in Python, as a large organisation's hundreds of teams or workers cost a template loop
+    milliseconds per page."""
+    chosen = str(selected) if selected not in (None, "") else None
+    out = []
+    for row in rows:
+        value = str(row.id)
+        mark = " selected" if value == chosen else ""
+        out.append(f'<option value="{html.escape(value)}"{mark}>{html.escape(str(getattr(row, label)))}</option>')
+    return Markup("".join(out))  # noqa: S704 (every value and label escaped above)
+
+
+env.globals["option_tags"] = option_tags
 env.globals.update(
     ORG_ROLE_LABELS={k: v for k, v in ROLE_LABELS.items() if k != "steering"},
     static_url=static_url,

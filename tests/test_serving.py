@@ -29,3 +29,18 @@ def test_a_posted_form_reaches_a_plain_route(client, db):
     assert resp.status_code < 400
     db.refresh(user)
     assert user.lang == "en"
+
+
+def test_select_options_escape_names_and_keep_the_chosen_one():
+    import uuid
+    from types import SimpleNamespace
+
+    from app.web import option_tags
+
+    a, b = uuid.uuid4(), uuid.uuid4()
+    rows = [SimpleNamespace(id=a, name="Nuit <Nord> & co"), SimpleNamespace(id=b, name="Jour")]
+    html = str(option_tags(rows, str(b)))
+    assert f'<option value="{a}">Nuit &lt;Nord&gt; &amp; co</option>' in html
+    assert f'<option value="{b}" selected>Jour</option>' in html
+    assert option_tags(rows, b) == html  # the id itself or its text
+    assert "selected" not in str(option_tags(rows, "")) and "selected" not in str(option_tags(rows, "not-an-id"))
