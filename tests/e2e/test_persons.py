@@ -102,3 +102,22 @@ def test_reception_finds_a_person_by_code_and_sees_the_basics_only(new_page):
     expect(page.locator(".summary")).to_contain_text("Vulnerability alert")
     expect(page.locator(".summary")).not_to_contain_text("amaigri")  # the alert's reason is not for reception
     expect(page.get_by_role("link", name="Details")).to_have_count(0)
+
+
+def test_a_long_timeline_shows_older_entries_in_place(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    url = _create(page, "Longue Histoire")
+    csrf = page.locator("#app").get_attribute("data-csrf")
+    for i in range(32):  # written through the app, as a phone would, without a page load each
+        r = page.request.post(f"{url}/notes", form={"body": f"Passage n°{i:02d}", "csrf_token": csrf})
+        assert r.ok, r.status
+    page.goto(url)
+    entries = page.locator(".timeline li.entry")
+    expect(entries).to_have_count(30)
+    expect(entries.first).to_contain_text("Passage n°31")
+    page.get_by_role("link", name="Older entries").click()
+    expect(entries).to_have_count(33)  # 32 notes and "Record created", the button gone
+    expect(entries.last).to_contain_text("Record created")
+    expect(page.get_by_role("link", name="Older entries")).to_have_count(0)
+    expect(page).to_have_url(url)  # read in place, the address unchanged
