@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import _
@@ -91,6 +92,30 @@ def error_response(request: Request, status: int, message: str):
     return render(request, "error.html", {"message": message, "status": status}, status=status)
 
 
+def _signed_in(request: Request) -> None:
+    """For an address no route knows: the signed-in user, if any, so the page keeps its top bar, menu and
+    language. Best effort, read only: without it the page is still answered."""
+    from app import i18n
+    from app.auth.service import load_actor
+    from app.db import get_session_factory
+    from app.security import SESSION_COOKIE
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or request.url.path.startswith("/api/"):
+        return
+    try:
+        factory = request.app.dependency_overrides.get(get_session_factory, get_session_factory)()
+        with factory() as session:
+            actor = load_actor(session, token)
+    except Exception:  # noqa: BLE001 (the error page must not fail for its menus)
+        log.warning("could not read the session for a 404 page", exc_info=True)
+        return
+    if actor is not None and not actor.mfa_pending:
+        request.state.actor = actor
+        if actor.lang:
+            i18n.set_lang(actor.lang)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError):
@@ -103,6 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
+            if getattr(request.state, "actor", None) is None:  # no route ran: find who is asking, for the menus
+                await run_in_threadpool(_signed_in, request)
             return error_response(request, 404, NotFound().message)
         if exc.status_code == 405:
             return error_response(request, 405, _("This action is not available here."))
@@ -112,6 +139,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError):
         # A malformed id in the path is a page that does not exist; anything else is a bad request.
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            if getattr(request.state, "actor", None) is None:
+                await run_in_threadpool(_signed_in, request)
             return error_response(request, 404, NotFound().message)
         return error_response(request, 422, _("Some of the values sent are not valid."))
 

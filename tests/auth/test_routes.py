@@ -254,3 +254,19 @@ def test_security_headers_on_every_page(client):
     assert resp.headers["cache-control"] == "no-store"
     assert '"historyCacheSize":0' in resp.text and '"allowEval":false' in resp.text
     assert "<script>" not in resp.text
+
+
+def test_a_page_that_does_not_exist_keeps_the_menus_and_the_language_of_who_asks(client, db):
+    org = make_org(db)
+    user = make_user(db, org, role="worker")
+    user.lang = "fr"
+    db.add(user)
+    db.commit()
+    anonymous = client.get("/nowhere/at/all")
+    assert anonymous.status_code == 404 and 'class="bottom"' not in anonymous.text
+    sign_in(client, db, user)
+    for url in ("/nowhere/at/all", "/persons/not-an-id"):
+        page = client.get(url)
+        assert page.status_code == 404
+        assert 'class="bottom"' in page.text and 'href="/account"' in page.text  # the menu and the account link
+        assert "<h1>Introuvable</h1>" in page.text  # in the user's language
