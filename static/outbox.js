@@ -101,14 +101,22 @@
     });
   }
   // ---------------------------------------------------------------- what the worker sees
-  function label(c) { // "Note · Cherche un lit": the kind in the worker's language, then what identifies it
-    var kind = say(c.op === "update" ? "typeEdit" : "type" + c.type.charAt(0).toUpperCase() + c.type.slice(1)) || c.type;
-    var what = c.data.alias || c.data.note || c.data.body || "";
-    return kind + " · " + (what.length > 60 ? what.slice(0, 60) + "…" : what || c.id.slice(0, 8));
+  function label(e, names) { // "Note · Cherche un lit", "Passage · Mohamed", "Observation · 14:02"
+    var c = e.change, kind = say(c.op === "update" ? "typeEdit" : "type" + c.type.charAt(0).toUpperCase() + c.type.slice(1)) || c.type;
+    var who = [].concat(c.data.person_ids || c.data.person_id || []).map(function (id) { return names[id]; }).filter(Boolean).join(", ");
+    var what = c.data.alias || c.data.note || c.data.body || who;
+    if (!what) { // nothing typed that tells it apart: when it was saved on this phone (its key starts with the time)
+      var at = new Date(Number(String(e.key).slice(2, 17)));
+      what = isNaN(at) ? c.id.slice(0, 8) : at.toLocaleString(document.documentElement.lang || undefined, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+    }
+    return kind + " · " + (what.length > 60 ? what.slice(0, 60) + "…" : what);
   }
   function el(tag, text, cls) { var x = document.createElement(tag); if (text) x.textContent = text; if (cls) x.className = cls; return x; }
   function render() {
-    return entries().then(function (all) {
+    return Promise.all([entries(), kept()]).then(function (got) {
+      var all = got[0], names = {};
+      got[1].forEach(function (p) { names[p.id] = p.alias; });
+      all.forEach(function (e) { if (e.change.type === "person" && e.change.op !== "update") names[e.change.id] = e.change.data.alias; });
       var pending = all.filter(function (e) { return e.state === "pending"; }), attention = all.length - pending.length;
       if (box.dataset.state !== "signin") {
         var parts = [];
@@ -117,17 +125,27 @@
         box.textContent = parts.join(" · "); box.hidden = !all.length; box.dataset.count = String(pending.length);
       }
       var list = document.getElementById("outbox-list"), att = document.getElementById("outbox-attention");
-      if (list) list.replaceChildren.apply(list, pending.map(function (e) { return el("li", label(e.change)); }));
-      if (att) att.replaceChildren.apply(att, all.filter(function (e) { return e.state !== "pending"; }).map(attentionRow));
-      choices(all);
+      if (list) list.replaceChildren.apply(list, pending.map(function (e) { return el("li", label(e, names)); }));
+      if (att) att.replaceChildren.apply(att, all.filter(function (e) { return e.state !== "pending"; }).map(function (e) { return attentionRow(e, names); }));
+      choices(all, got[1]);
     });
   }
-  function attentionRow(e) {
+  function kept() { return kv.get("persons", store).then(function (rec) { return rec ? read(rec) : []; }).catch(function () { return []; }); }
+  // What a worker can correct in a refused record, labelled in their language (the time only when it was refused);
+  // ids stay as they were.
+  var FIELDS = ["alias", "body", "note", "description", "phone", "birth_year", "nationality", "alert_reason", "at"];
+  function localInput(iso) { // "2026-11-30T14:02" in the phone's time, for an <input type="datetime-local">
+    var d = new Date(iso), two = function (n) { return String(n).padStart(2, "0"); };
+    return isNaN(d) ? "" : d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + "T" + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+  function attentionRow(e, names) {
     var li = el("li"), c = e.change;
-    li.appendChild(el("strong", label(c))); li.appendChild(el("p", e.message, "err"));
+    var under = e.errors && FIELDS.some(function (n) { return e.errors[n] && n in c.data; }); // said under its field
+    li.appendChild(el("strong", label(e, names)));
+    if (!under) li.appendChild(el("p", e.message, "err"));
     if (e.conflicts) {
       Object.keys(e.conflicts).forEach(function (name) {
-        var pair = e.conflicts[name], p = el("p", name + ": ");
+        var pair = e.conflicts[name], p = el("p", (say("field" + camel(name)) || name) + ": ");
         [["keep-mine", pair.yours], ["keep-theirs", pair.theirs]].forEach(function (opt) {
           var b = el("button", say(opt[0].replace("-t", "T").replace("-m", "M")) + " (" + opt[1] + ")", "btn");
           b.type = "button"; b.dataset.choice = opt[0];
@@ -139,21 +157,33 @@
       return li;
     }
     var form = el("form");
-    Object.keys(c.data).forEach(function (name) {
+    FIELDS.forEach(function (name) {
       var v = c.data[name];
-      if (typeof v === "object" && v !== null) return;
-      var lab = el("label", name + " "), input = el("input"); input.name = name; input.value = v == null ? "" : v;
+      if (!(name in c.data) || (typeof v === "object" && v !== null)) return;
+      if (name === "at" && !(e.errors && e.errors.at)) return; // the time is shown only when it is what was refused
+      var lab = el("label", (say("field" + camel(name)) || name) + " "), input = el("input"); input.name = name;
+      if (name === "at") { input.type = "datetime-local"; input.value = localInput(v); } else input.value = v == null ? "" : v;
       lab.appendChild(input); form.appendChild(lab);
+      if (e.errors && e.errors[name]) form.appendChild(el("small", e.errors[name], "err"));
     });
-    var send = el("button", say("resend"), "btn primary"); form.appendChild(send);
+    var bar = el("div", null, "bar"), send = el("button", say("resend"), "btn primary"), drop = el("button", say("discard"), "btn danger");
+    drop.type = "button";
+    drop.addEventListener("click", function () { // given up knowingly: it was never saved on the server
+      if (!window.confirm(say("discardConfirm"))) return;
+      kv.del(e.key, store).then(render);
+    });
+    bar.appendChild(send); bar.appendChild(drop); form.appendChild(bar);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault(); ev.stopImmediatePropagation();
-      Array.prototype.forEach.call(form.elements, function (i) { if (i.name) c.data[i.name] = i.value; });
-      e.state = "pending"; delete e.message; save(e).then(function () { render(); later(100); });
+      Array.prototype.forEach.call(form.elements, function (i) {
+        if (i.name) c.data[i.name] = i.name === "at" ? new Date(i.value).toISOString() : i.value; // typed in local time
+      });
+      e.state = "pending"; delete e.message; delete e.errors; save(e).then(function () { render(); later(100); });
     }, true);
     li.appendChild(form);
     return li;
   }
+  function camel(name) { return name.split("_").map(function (w) { return w.charAt(0).toUpperCase() + w.slice(1); }).join(""); }
   function choose(e, name, mine) { // a conflict settled: resend my value on the version now known, or drop it
     var c = e.change, data = {};
     if (mine) data[name] = e.conflicts[name].yours;
@@ -163,10 +193,10 @@
     var done = left ? save(e) : kv.del(e.key, store);
     return done.then(function () { return mine ? add(next) : render(); });
   }
-  function choices(all) { // persons to pick with no network: those kept for the team, and those created here
+  function choices(all, kept) { // persons to pick with no network: those kept for the team, and those created here
     var boxes = document.querySelectorAll("[data-person-choices]");
     if (!boxes.length) return;
-    kv.get("persons", store).then(function (rec) { return rec ? read(rec) : []; }).then(function (kept) {
+    Promise.resolve(kept).then(function (kept) {
       var made = all.filter(function (e) { return e.change.type === "person" && e.change.op !== "update"; })
         .map(function (e) { return { id: e.change.id, alias: e.change.data.alias, code: "…" }; });
       var people = made.concat(kept);

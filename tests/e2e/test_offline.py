@@ -1,7 +1,9 @@
 """Offline capture and sync on a phone (360x740): a round with no network, reloaded while offline, sent once
 when the network is back; a replay after a lost answer; an edit conflict shown and settled."""
 
+import re
 import uuid
+from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
@@ -60,6 +62,7 @@ def test_a_round_with_no_network_arrives_once_in_order_after_a_reload(page):
         expect(page.locator("#outbox")).to_have_text(f"{i + 2} saved on this phone, not sent yet")
     ck = page.locator("form[data-sync=checkin]")
     ck.get_by_label("Person").select_option(index=2)
+    who = ck.get_by_label("Person").locator("option").nth(2).inner_text().rsplit(" (", 1)[0]
     ck.get_by_role("button", name="Save on this phone").click()
     obs = page.locator("form[data-sync=observation]")
     obs.get_by_label("Men", exact=True).fill("3")
@@ -80,6 +83,9 @@ def test_a_round_with_no_network_arrives_once_in_order_after_a_reload(page):
     expect(page.locator("#outbox")).to_have_text("9 saved on this phone, not sent yet")
     expect(page.locator("#outbox-list li")).to_have_count(9)
     expect(page.locator("#outbox-list li").last).to_have_text("Note · Cherche un hébergement pour ce soir")
+    # What has no text of its own says who it is about, or when it was saved: never a bare id.
+    expect(page.locator("#outbox-list li").nth(6)).to_have_text(f"Check-in · {who}")
+    expect(page.locator("#outbox-list li").nth(7)).to_have_text(re.compile(r"^Observation · \d\d/\d\d,? \d\d:\d\d$"))
 
     page.context.set_offline(False)
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
@@ -280,3 +286,48 @@ def test_online_forms_kept_on_a_5xx_or_no_answer_land_once_when_the_server_is_ba
     assert [c["id"] for c in changes if c["type"] == "checkin"] == [checkin_id]
     page.goto(f"/persons/{person_id}")
     expect(page.locator(".timeline")).to_contain_text("Rendez-vous PASS jeudi")
+
+
+def test_a_refused_record_says_why_in_words_and_can_be_corrected_or_given_up(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    _ready_offline_page(page)
+    cursor = _cursor(page)
+    page.context.set_offline(True)
+    # A person created with no network, then (with the phone's clock a day ahead) two notes written on them: the
+    # server accepts the person and refuses the notes, whose time is in the future.
+    alias = f"Horloge {uuid.uuid4().hex[:4]}"
+    new = page.locator("form[data-sync=person]")
+    new.get_by_label("Alias").fill(alias)
+    new.get_by_role("button", name="Save on this phone").click()
+    now = datetime.now().astimezone()
+    page.clock.install()
+    page.clock.set_system_time(now + timedelta(days=1))
+    note = page.locator("form[data-sync=note]")
+    for text in ("Écrit demain", "Doublon"):
+        note.get_by_label("Person").select_option(label=f"{alias} (…)")
+        note.get_by_label("Note").fill(text)
+        note.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox-list li")).to_have_count(3)
+    expect(page.locator("#outbox-list li").first).to_have_text(f"New person · {alias}")
+    page.context.set_offline(False)
+    rows = page.locator("#outbox-attention li")
+    expect(rows).to_have_count(2, timeout=20_000)
+    first = rows.filter(has_text="Écrit demain")
+    expect(first.locator("strong")).to_have_text("Note · Écrit demain")
+    # Only what a worker can correct, under its name in their language: the text and, refused, the time; no ids.
+    expect(first.locator("label")).to_have_count(2)
+    expect(first.get_by_label("Note")).to_have_value("Écrit demain")
+    page.screenshot(path="test-results/offline-attention.png", full_page=True)
+    first.get_by_label("When").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    first.get_by_role("button", name="Correct and resend").click()
+    expect(rows).to_have_count(1, timeout=20_000)
+    page.once("dialog", lambda d: d.accept())
+    rows.get_by_role("button", name="Give it up").click()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    notes = [
+        c["data"]
+        for c in _since(page, cursor)
+        if c["type"] == "note" and c["data"]["body"] in ("Écrit demain", "Doublon")
+    ]
+    assert [n["body"] for n in notes] == ["Écrit demain"]  # corrected and sent; the other given up
