@@ -112,8 +112,11 @@
     return kind + " · " + (what.length > 60 ? what.slice(0, 60) + "…" : what);
   }
   function el(tag, text, cls) { var x = document.createElement(tag); if (text) x.textContent = text; if (cls) x.className = cls; return x; }
-  function render() {
+  var renders = 0;
+  function render() { // reads are async: only the latest render may write the page, an older one is stale
+    var mine = ++renders;
     return Promise.all([entries(), kept()]).then(function (got) {
+      if (mine !== renders) return;
       var all = got[0], names = {};
       got[1].forEach(function (p) { names[p.id] = p.alias; });
       all.forEach(function (e) { if (e.change.type === "person" && e.change.op !== "update") names[e.change.id] = e.change.data.alias; });

@@ -91,12 +91,21 @@ def test_a_card_with_its_qr_code_and_the_code_leads_to_the_record(client, db, or
 
 
 def test_reception_pages_show_alias_code_and_alert_only(client, db, org, team):
-    person = make_person(db, org, "Nadia", teams=[team], alert=True, alert_reason="secret reason", description="desc")
+    person = make_person(
+        db, org, "Nadia", teams=[team], alert=True, alert_reason="secret reason", description="tattoo on the left arm"
+    )
     make_note(db, org, person, body="private note")
     _signed(client, db, make_user(db, org, role="reception", teams=[team]))
     page = client.get(f"/persons/{person.id}")
     assert page.status_code == 200 and "Nadia" in page.text and "Vulnerability alert" in page.text
-    for secret in ("secret reason", "desc", "private note", "Maraude Nord", "/details", "Record created"):
+    for secret in (
+        "secret reason",
+        "tattoo on the left arm",
+        "private note",
+        "Maraude Nord",
+        "/details",
+        "Record created",
+    ):
         assert secret not in page.text
     listing = client.get("/persons", params={"q": person.code})
     assert "Nadia" in listing.text and "Maraude Nord" not in listing.text
