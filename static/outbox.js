@@ -129,7 +129,17 @@
       }
       var list = document.getElementById("outbox-list"), att = document.getElementById("outbox-attention");
       if (list) list.replaceChildren.apply(list, pending.map(function (e) { return el("li", label(e, names)); }));
-      if (att) att.replaceChildren.apply(att, all.filter(function (e) { return e.state !== "pending"; }).map(function (e) { return attentionRow(e, names); }));
+      if (att) { // a row being corrected stays as it is (what is typed in it) while nothing about it changed
+        var shown = {};
+        Array.prototype.forEach.call(att.children, function (li) { shown[li.dataset.key] = li; });
+        var rows = all.filter(function (e) { return e.state !== "pending"; }).map(function (e) {
+          var sig = JSON.stringify([e.message, e.errors, e.conflicts, e.change.data]), old = shown[e.key];
+          if (old && old.dataset.sig === sig) return old;
+          var li = attentionRow(e, names); li.dataset.key = e.key; li.dataset.sig = sig; return li;
+        });
+        var same = rows.length === att.children.length && rows.every(function (li, i) { return att.children[i] === li; });
+        if (!same) att.replaceChildren.apply(att, rows);
+      }
       choices(all, got[1]);
     });
   }
