@@ -146,7 +146,7 @@
   function kept() { return kv.get("persons", store).then(function (rec) { return rec ? read(rec) : []; }).catch(function () { return []; }); }
   // What a worker can correct in a refused record, labelled in their language (the time only when it was refused);
   // ids stay as they were.
-  var FIELDS = ["alias", "body", "note", "description", "phone", "birth_year", "nationality", "alert_reason", "at"];
+  var FIELDS = ["alias", "body", "note", "need_description", "description", "phone", "birth_year", "nationality", "alert_reason", "at"];
   function localInput(iso) { // "2026-11-30T14:02" in the phone's time, for an <input type="datetime-local">
     var d = new Date(iso), two = function (n) { return String(n).padStart(2, "0"); };
     return isNaN(d) ? "" : d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + "T" + two(d.getHours()) + ":" + two(d.getMinutes());

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from app.deps import ActorDep, SessionDep
 from app.field import territories
 from app.i18n import _
+from app.needs import service as needs
 from app.web import _VERSIONS, STATIC, TEMPLATES, render, static_url
 
 public = APIRouter()
@@ -52,4 +53,9 @@ def manifest():
 def offline(request: Request, session: SessionDep, actor: ActorDep):
     """The forms a worker fills with no network; the persons to pick come from the phone, not from this page."""
     where = territories.where_options(session, actor) if actor.can("field.write") else []
-    return render(request, "sync/offline.html", {"where": where, "title": _("On this phone")})
+    # The page is the signed-in user's (fetched again when user, team or language change): their organisation's
+    # need categories can be on it, for a need recorded with an encounter.
+    need_groups = needs.grouped(needs.categories(session, actor)) if actor.can("needs.write") else []
+    return render(
+        request, "sync/offline.html", {"where": where, "need_groups": need_groups, "title": _("On this phone")}
+    )

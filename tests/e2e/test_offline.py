@@ -331,3 +331,28 @@ def test_a_refused_record_says_why_in_words_and_can_be_corrected_or_given_up(pag
         if c["type"] == "note" and c["data"]["body"] in ("Écrit demain", "Doublon")
     ]
     assert [n["body"] for n in notes] == ["Écrit demain"]  # corrected and sent; the other given up
+
+
+def test_a_need_recorded_with_an_encounter_on_a_phone_with_no_network(page):
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    _ready_offline_page(page)
+    page.context.set_offline(True)
+    enc = page.locator("form[data-sync=encounter]")
+    enc.locator("[data-person-choices] input").first.check()
+    who = enc.locator("[data-person-choices] label").first.inner_text().rsplit(" (", 1)[0]
+    enc.get_by_text("Need / request").click()
+    enc.locator(".chip-check", has_text="Mise à l'abri").click()
+    what = f"Une place ce soir {uuid.uuid4().hex[:4]}"
+    enc.get_by_label("What is needed").fill(what)
+    enc.get_by_label("Urgent: show it on the team home").check()
+    enc.get_by_role("button", name="Save on this phone").click()
+    expect(page.locator("#outbox")).to_have_text("1 saved on this phone, not sent yet")
+    page.context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
+    # The need is the team's, urgent, for the person met: on the home page's urgent needs.
+    page.goto("/")
+    expect(page.locator("main")).to_contain_text(what)
+    page.get_by_text(what).first.click()
+    expect(page.locator("main")).to_contain_text("Mise à l'abri")
+    expect(page.locator("main")).to_contain_text(who)
