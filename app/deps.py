@@ -28,10 +28,16 @@ async def get_pending_actor(request: Request, session: SessionDep) -> Actor:
     actor = await run_in_threadpool(load_actor, session, request.cookies.get(SESSION_COOKIE))
     if actor is None:
         raise NotAuthenticated()
+    adopt(request, actor)
+    return actor
+
+
+def adopt(request: Request, actor: Actor) -> None:
+    """The request is this actor's: their language, and the menus of the page (request.state.actor). Called on the
+    event loop, so that the language stays in the request's context."""
     if actor.lang:
         i18n.set_lang(actor.lang)
     request.state.actor = actor
-    return actor
 
 
 async def get_actor(request: Request, actor: Annotated[Actor, Depends(get_pending_actor)]) -> Actor:

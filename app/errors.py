@@ -92,28 +92,34 @@ def error_response(request: Request, status: int, message: str):
     return render(request, "error.html", {"message": message, "status": status}, status=status)
 
 
-def _signed_in(request: Request) -> None:
-    """For an address no route knows: the signed-in user, if any, so the page keeps its top bar, menu and
+def _who_asks(request: Request):
+    """For an address no route knows: the signed-in Actor, if any, so the page keeps its top bar, menu and
     language. Best effort, read only: without it the page is still answered."""
-    from app import i18n
     from app.auth.service import load_actor
     from app.db import get_session_factory
     from app.security import SESSION_COOKIE
 
     token = request.cookies.get(SESSION_COOKIE)
     if not token or request.url.path.startswith("/api/"):
-        return
+        return None
     try:
         factory = request.app.dependency_overrides.get(get_session_factory, get_session_factory)()
         with factory() as session:
             actor = load_actor(session, token)
     except Exception:  # noqa: BLE001 (the error page must not fail for its menus)
         log.warning("could not read the session for a 404 page", exc_info=True)
-        return
-    if actor is not None and not actor.mfa_pending:
-        request.state.actor = actor
-        if actor.lang:
-            i18n.set_lang(actor.lang)
+        return None
+    return actor if actor is not None and not actor.mfa_pending else None
+
+
+async def _not_found(request: Request):
+    from app.deps import adopt
+
+    if getattr(request.state, "actor", None) is None:  # no route ran: find who is asking, for the menus
+        actor = await run_in_threadpool(_who_asks, request)
+        if actor is not None:
+            adopt(request, actor)
+    return error_response(request, 404, NotFound().message)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -128,9 +134,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
-            if getattr(request.state, "actor", None) is None:  # no route ran: find who is asking, for the menus
-                await run_in_threadpool(_signed_in, request)
-            return error_response(request, 404, NotFound().message)
+            return await _not_found(request)
         if exc.status_code == 405:
             return error_response(request, 405, _("This action is not available here."))
         return error_response(request, exc.status_code, _("Something is wrong with this request."))
@@ -139,9 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError):
         # A malformed id in the path is a page that does not exist; anything else is a bad request.
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
-            if getattr(request.state, "actor", None) is None:
-                await run_in_threadpool(_signed_in, request)
-            return error_response(request, 404, NotFound().message)
+            return await _not_found(request)
         return error_response(request, 422, _("Some of the values sent are not valid."))
 
     @app.exception_handler(Exception)

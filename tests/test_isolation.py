@@ -49,7 +49,7 @@ from tests.factories import (
 )
 
 # Path parameters that are not ids of organisation-owned records (public tokens).
-NOT_IDS = {"token", "path"}
+NOT_IDS = {"token", "path", "fmt"}  # not record ids: a token, a file path, an export format
 
 # id parameter -> a factory making such a record in the given (other) organisation and returning its id.
 ID_FACTORIES: dict[str, Callable[[Session, Organisation], uuid.UUID]] = {

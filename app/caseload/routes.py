@@ -58,7 +58,10 @@ def caseload_list(request: Request, actor: ActorDep, session: SessionDep):
     return render(request, "caseload/list.html", ctx, block="results", status=422 if ctx["errors"] else 200)
 
 
-def _export(request: Request, session, reader, actor, fmt: str):
+@router.get("/caseload/export.{fmt}")
+def caseload_export(
+    request: Request, fmt: exports.Format, actor: ActorDep, session: SessionDep, reader: StreamSessionDep
+):
     actor.require("exports")
     ctx = _ctx(request, session, actor)
     form, f = ctx["form"], ctx["filters"]
@@ -75,13 +78,3 @@ def _when(value) -> str:
     if value is None:
         return ""
     return local_dt(value) if hasattr(value, "hour") else value.strftime("%d/%m/%Y")
-
-
-@router.get("/caseload/export.csv")
-def caseload_csv(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
-    return _export(request, session, reader, actor, "csv")
-
-
-@router.get("/caseload/export.xlsx")
-def caseload_xlsx(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
-    return _export(request, session, reader, actor, "xlsx")

@@ -302,8 +302,7 @@ def _timeline(
     if not actor.can("persons.read"):
         return []
     stmt = scoped(Checkin, actor).where(Checkin.person_id == person_id)
-    if before is not None:
-        stmt = stmt.where(Checkin.arrived_at < before)
+    stmt = timeline.older_than(stmt, Checkin.arrived_at, before)
     rows = list(session.exec(stmt.order_by(col(Checkin.arrived_at).desc()).limit(limit)))
     names = catalogue.labels(session, {Team: {c.team_id for c in rows}, User: {c.author_id for c in rows}})
     entries = []

@@ -442,8 +442,7 @@ def _timeline(
         .join(EncounterPerson, col(EncounterPerson.encounter_id) == col(Encounter.id))
         .where(EncounterPerson.person_id == person_id)
     )
-    if before is not None:
-        stmt = stmt.where(Encounter.at < before)
+    stmt = timeline.older_than(stmt, Encounter.at, before)
     rows = session.exec(stmt.order_by(col(Encounter.at).desc()).limit(limit)).all()
     return [
         timeline.TimelineEntry(

@@ -274,8 +274,7 @@ def consultations(
 ) -> list[ConsultationRow]:
     require_read(actor)
     stmt = visible_consultations(scoped(Consultation, actor).where(Consultation.person_id == person_id), actor)
-    if before is not None:
-        stmt = stmt.where(Consultation.at < before)
+    stmt = timeline.older_than(stmt, Consultation.at, before)
     rows = list(session.exec(stmt.order_by(col(Consultation.at).desc()).limit(limit)))
     types = _type_labels(session, actor)
     names = user_names(session, {c.author_id for c in rows})

@@ -8,12 +8,14 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import Literal
 
 from fastapi.responses import Response, StreamingResponse
 
 from app.errors import NotFound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Format = Literal["csv", "xlsx"]  # the `{fmt}` of an `export.{fmt}` route; another is a page that does not exist
 
 
 def _csv_lines(rows: Iterable[list]) -> Iterator[str]:

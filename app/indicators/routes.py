@@ -67,17 +67,8 @@ def indicators_report(request: Request, actor: ActorDep, session: SessionDep):
     return render(request, "indicators/report.html", ctx, status=status)
 
 
-@router.get("/indicators/export.csv")
-def indicators_csv(request: Request, actor: ActorDep, session: SessionDep):
-    return _export(request, session, actor, "csv")
-
-
-@router.get("/indicators/export.xlsx")
-def indicators_xlsx(request: Request, actor: ActorDep, session: SessionDep):
-    return _export(request, session, actor, "xlsx")
-
-
-def _export(request: Request, session, actor, fmt: str):
+@router.get("/indicators/export.{fmt}")
+def indicators_export(request: Request, fmt: exports.Format, actor: ActorDep, session: SessionDep):
     actor.require("exports")
     scope, _values, _errors = _scope(request, session, actor)
     page = service.page(session, actor, scope)
@@ -133,7 +124,10 @@ def indicators_persons(request: Request, actor: ActorDep, session: SessionDep, f
     return render(request, "indicators/persons.html", ctx)
 
 
-def _persons_export(request: Request, session, reader, actor, fmt: str):
+@router.get("/indicators/persons/export.{fmt}")
+def indicators_persons_export(
+    request: Request, fmt: exports.Format, actor: ActorDep, session: SessionDep, reader: StreamSessionDep
+):
     actor.require("exports")
     figure = request.query_params.get("figure", "")
     scope, _values, _errors = _scope(request, session, actor)
@@ -148,13 +142,3 @@ def _persons_export(request: Request, session, reader, actor, fmt: str):
     head = [[label, f"{scope.start:%d/%m/%Y}-{scope.end:%d/%m/%Y}"], [str(_("Code")), str(_("Alias"))]]
     lines = ([code, alias] for code, alias in service.drill_all(reader, actor, scope, figure))
     return exports.respond(itertools.chain(head, lines), f"{figure}-{scope.start}-{scope.end}", fmt)
-
-
-@router.get("/indicators/persons/export.csv")
-def indicators_persons_csv(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
-    return _persons_export(request, session, reader, actor, "csv")
-
-
-@router.get("/indicators/persons/export.xlsx")
-def indicators_persons_xlsx(request: Request, actor: ActorDep, session: SessionDep, reader: StreamSessionDep):
-    return _persons_export(request, session, reader, actor, "xlsx")

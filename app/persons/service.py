@@ -461,8 +461,7 @@ def _history_entries(
     session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
 ) -> list[timeline.TimelineEntry]:
     stmt = select(PersonChange).where(PersonChange.person_id == person_id, PersonChange.org_id == actor.org_id)
-    if before is not None:
-        stmt = stmt.where(PersonChange.at < before)
+    stmt = timeline.older_than(stmt, PersonChange.at, before)
     # One entry groups the fields changed at once: a few rows per entry.
     rows = list(session.exec(stmt.order_by(col(PersonChange.at).desc()).limit(limit * 5)))
     names = user_names(session, {r.user_id for r in rows})
@@ -535,8 +534,7 @@ def _note_entries(
     session: Session, actor: Actor, person_id: uuid.UUID, before: datetime | None, limit: int
 ) -> list[timeline.TimelineEntry]:
     stmt = scoped(PersonNote, actor).where(PersonNote.person_id == person_id)
-    if before is not None:
-        stmt = stmt.where(PersonNote.created_at < before)
+    stmt = timeline.older_than(stmt, PersonNote.created_at, before)
     notes = list(session.exec(stmt.order_by(col(PersonNote.created_at).desc()).limit(limit)))
     names = user_names(session, {n.author_id for n in notes})
     return [

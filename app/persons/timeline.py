@@ -51,6 +51,11 @@ def register_timeline(name: str, permission: str | None = None) -> Callable[[Tim
     return deco
 
 
+def older_than(stmt, column, before: datetime | None):
+    """A provider's select cut to its entries older than `before` (the next page), or as it is (the first one)."""
+    return stmt if before is None else stmt.where(column < before)
+
+
 def timeline(
     session: Session, actor: Actor, person_id: uuid.UUID, limit: int = 200, exclude: tuple[str, ...] = ()
 ) -> list[TimelineEntry]:

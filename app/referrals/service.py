@@ -643,8 +643,7 @@ def _timeline(
         .where(ReferralStep.org_id == actor.org_id)
         .where(col(ReferralStep.referral_id).in_(sent) | col(ReferralStep.incoming_id).in_(received))
     )
-    if before is not None:
-        steps_of = steps_of.where(ReferralStep.at < before)
+    steps_of = timeline.older_than(steps_of, ReferralStep.at, before)
     steps = session.exec(steps_of.order_by(col(ReferralStep.at).desc()).limit(limit)).all()
     names = persons.user_names(session, {s.user_id for s in steps})
     entries = []
