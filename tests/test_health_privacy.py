@@ -72,6 +72,7 @@ def _urls(db, app, world) -> list[str]:
         "code": person.code,
         "token": "not-a-token",
         "path": "app.css",
+        "fmt": "csv",  # the exports (export.{fmt}) as text, where a marker would show
     }
     urls = []
     for route in endpoints(app):
