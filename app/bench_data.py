@@ -27,6 +27,7 @@ from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from app.field.days import time_band, working_day
+from app.indicators import rollup
 from app.models import (
     AnonymousContact,
     AnonymousMaterial,
@@ -258,6 +259,11 @@ def generate(
                 _org(session, Writer(session, summary), i, base[i], persons, orgs, years, seed, password_hash, summary,
                      progress)
             )  # fmt: skip
+        session.commit()
+        # What a deployment does once after the upgrade (parcours indicators rebuild): the kept figures, built from
+        # every record, so that the first reading of the indicators does not build them.
+        progress(f"org {i + 1}/{orgs}: indicators kept")
+        rollup.refresh(session, summary.orgs[-1])
         session.commit()
     progress("analyse")
     session.execute(text("ANALYZE"))

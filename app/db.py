@@ -28,6 +28,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            from app.indicators.rollup import sqlite_functions  # the indicators' Paris days and months
+
+            sqlite_functions(dbapi_conn)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover

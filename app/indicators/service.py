@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, exists, func, literal, literal_column, or_, text, union_all
+from sqlalchemy import and_, case, exists, false, func, literal, or_, text, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -17,37 +17,34 @@ from app.access import Actor
 from app.audit import service as audit
 from app.errors import Invalid, NotFound
 from app.i18n import _
+from app.indicators import rollup
 from app.models import (
-    AnonymousContact,
-    AnonymousMaterial,
+    ALL_TEAMS,
     Checkin,
     CustomField,
     Encounter,
-    EncounterMaterial,
     EncounterPerson,
+    IndicatorDay,
+    IndicatorPersonActivity,
+    IndicatorPresence,
     Material,
     Need,
     NeedCategory,
     NeedCategoryLink,
     NeedTeam,
-    Observation,
     Organisation,
     Person,
     PersonTeam,
     Procedure,
     Referral,
     ReferralStep,
-    Round,
     Stay,
     Structure,
     Team,
-    utcnow,
 )
 from app.web import TZ
 
 LONG_STAY_DAYS = 183  # "more than 6 months"
-HOUR_BAND = 2  # occupancy by bands of 2 hours of the day
-MAX_VISIT = 24 * 3600  # seconds: a visit longer than a day is a check-out forgotten
 AGE_BANDS = (("under_18", None, 17), ("18_25", 18, 25), ("26_35", 26, 35), ("36_45", 36, 45), ("46_55", 46, 55))
 STREET_BANDS = (("under_1", 1), ("1_3", 3), ("3_5", 5))  # (key, less than N years)
 # The referral funnel: a referral reaches a stage when one of its steps has one of these statuses.
@@ -176,86 +173,39 @@ def _met_ids(s: Scope):
     return select(p.id).where(p.org_id == s.org_id, met)
 
 
-def _field(session: Session, s: Scope, out: Indicators) -> None:
-    enc = _encounters(s)
-    rounds = _teams(
-        select(Round.time_band, func.count())
-        .where(Round.org_id == s.org_id, col(Round.deleted_at).is_(None))
-        .where(Round.started_at >= s.since, Round.started_at < s.until),
-        Round.team_id,
-        s,
-    ).group_by(Round.time_band)
-    out.groups["rounds_by_band"] = _grouped(session, rounds)
+def _kept(session: Session, s: Scope) -> dict[tuple[str, str], int]:
+    """The figures that add up, summed over the days of the period and its teams (kept by rollup.py)."""
+    stmt = (
+        select(IndicatorDay.figure, IndicatorDay.key, func.sum(IndicatorDay.value))
+        .where(IndicatorDay.org_id == s.org_id, col(IndicatorDay.team_id).in_(s.team_ids or [ALL_TEAMS]))
+        .where(IndicatorDay.day >= s.start, IndicatorDay.day <= s.end)
+        .group_by(IndicatorDay.figure, IndicatorDay.key)
+    )
+    return {(figure, key): int(n) for figure, key, n in session.exec(stmt).all()}
+
+
+def _field(session: Session, s: Scope, kept: dict[tuple[str, str], int], out: Indicators) -> None:
+    out.groups["rounds_by_band"] = {key: n for (figure, key), n in kept.items() if figure == "rounds"}
     out.figures["rounds"] = sum(out.groups["rounds_by_band"].values())
-    out.figures["encounters"] = session.exec(select(func.count()).select_from(enc.subquery())).one()
+    out.figures["encounters"] = kept.get(("encounters", ""), 0)
     # persons_met: counted with the breakdowns of the people met, in _persons (one pass over the persons).
     out.figures["new_persons"] = session.exec(select(func.count()).select_from(_new_persons(s).subquery())).one()
-    anon = _teams(
-        select(AnonymousContact.id).where(
-            AnonymousContact.org_id == s.org_id,
-            col(AnonymousContact.deleted_at).is_(None),
-            AnonymousContact.at >= s.since,
-            AnonymousContact.at < s.until,
-        ),
-        AnonymousContact.team_id,
-        s,
-    )
-    out.figures["anonymous_contacts"] = int(
-        session.exec(
-            select(func.coalesce(func.sum(AnonymousContact.people), 0)).where(
-                col(AnonymousContact.id).in_(anon.scalar_subquery())
-            )
-        ).one()
-    )
-    # UNION would merge equal (material, quantity) rows of different records: UNION ALL keeps them.
-    # encounter_materials carries its encounter's team, time and tombstone: one index range, no join.
-    given = (
-        _teams(
-            select(EncounterMaterial.material_id.label("material_id"), EncounterMaterial.quantity.label("quantity"))
-            .where(EncounterMaterial.org_id == s.org_id, col(EncounterMaterial.deleted_at).is_(None))
-            .where(EncounterMaterial.at >= s.since, EncounterMaterial.at < s.until),
-            EncounterMaterial.team_id,
-            s,
-        )
-        .union_all(
-            select(AnonymousMaterial.material_id, AnonymousMaterial.quantity).where(
-                AnonymousMaterial.org_id == s.org_id, col(AnonymousMaterial.contact_id).in_(anon.scalar_subquery())
-            )
-        )
-        .subquery()
-    )
-    out.groups["materials"] = _grouped(
-        session,
-        select(Material.label, func.sum(given.c.quantity))
-        .join(given, given.c.material_id == Material.id)
-        .group_by(Material.label)
-        .order_by(Material.label),
-    )
+    out.figures["anonymous_contacts"] = kept.get(("anonymous", ""), 0)
+    # Materials given in encounters and to anonymous contacts, by label (two materials may share one).
+    labels = dict(session.exec(select(Material.id, Material.label).where(Material.org_id == s.org_id)).all())
+    materials: dict[str, int] = {}
+    for (figure, key), n in kept.items():
+        if figure == "materials" and (label := labels.get(uuid.UUID(key))) is not None:
+            materials[label] = materials.get(label, 0) + n
+    out.groups["materials"] = dict(sorted(materials.items()))
     out.figures["materials"] = sum(out.groups["materials"].values())
-    obs = _teams(
-        select(func.count()).where(
-            Observation.org_id == s.org_id,
-            col(Observation.deleted_at).is_(None),
-            Observation.at >= s.since,
-            Observation.at < s.until,
-        ),
-        Observation.team_id,
-        s,
-    )
-    out.figures["observations"] = session.exec(obs).one()
+    out.figures["observations"] = kept.get(("observations", ""), 0)
 
 
-def _checkins(session: Session, s: Scope, out: Indicators) -> None:
-    base = _teams(
-        select(func.count(), func.count(func.distinct(Checkin.person_id))).where(
-            Checkin.org_id == s.org_id, col(Checkin.deleted_at).is_(None), Checkin.day >= s.start, Checkin.day <= s.end
-        ),
-        Checkin.team_id,
-        s,
-    )
-    total, persons = session.exec(base).one()
+def _checkins(session: Session, s: Scope, kept: dict[tuple[str, str], int], out: Indicators) -> None:
+    total = kept.get(("checkins", ""), 0)
     out.figures["checkins"] = total
-    out.figures["checkin_persons"] = persons
+    # checkin_persons: counted with the people, in _persons.
     out.figures["checkins_per_day"] = round(total / s.days, 1)
     capacities = dict(
         session.exec(
@@ -280,75 +230,26 @@ def _checkins(session: Session, s: Scope, out: Indicators) -> None:
         out.groups["occupancy_by_hour"] = _occupancy_by_hour(session, s, list(capacities), capacity)
 
 
-def _visits(session: Session, s: Scope, team_ids: list[uuid.UUID]):
-    """The visits of these rest areas that reach the period, as (a, e): arrival and departure clipped to it, a visit
-    not checked out ending now, none longer than MAX_VISIT. Timestamps on PostgreSQL; seconds since 1970 on SQLite,
-    which has no interval arithmetic."""
-    now = utcnow()
-    where = (
-        Checkin.org_id == s.org_id,
-        col(Checkin.deleted_at).is_(None),
-        col(Checkin.team_id).in_(team_ids),
-        # `day` is the working day of the arrival; a visit that reaches the period began at most 2 days before.
-        Checkin.day >= s.start - timedelta(days=2),
-        Checkin.day <= s.end,
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        a = func.greatest(Checkin.arrived_at, s.since)
-        e = func.least(
-            func.coalesce(Checkin.left_at, now),
-            Checkin.arrived_at + literal_column(f"interval '{MAX_VISIT} seconds'"),
-            s.until,
-        )
-    else:
-
-        def epoch(column):
-            return func.cast(func.strftime("%s", column), Integer)
-
-        arrived = epoch(Checkin.arrived_at)
-        a = func.max(arrived, int(s.since.timestamp()))
-        e = func.min(
-            func.coalesce(epoch(Checkin.left_at), int(now.timestamp())), arrived + MAX_VISIT, int(s.until.timestamp())
-        )
-    return select(a.label("a"), e.label("e")).where(*where).cte("visits")
-
-
 def _occupancy_by_hour(session: Session, s: Scope, team_ids: list[uuid.UUID], capacity: int) -> dict[str, float]:
-    """Average persons present in each band of HOUR_BAND hours of the day (Paris time), over the places of these
-    rest areas, in percent. Exact to the second: each visit counts from its arrival to its departure, clipped to the
-    period; a visit never checked out counts until now, and no visit counts for more than MAX_VISIT (an unclosed
-    record would otherwise fill the place for ever).
-
-    One statement: the database sums the arrivals and the departures per UTC hour (count, and seconds since 1970):
-    a year is at most 8,760 rows each way, whatever the number of visits. The presence of an hour is then 3600 x
-    those present when it starts, + (3600 - seconds into the hour) per arrival, - the same per departure. Paris is a
-    whole number of hours from UTC, so every UTC hour is one hour of the Paris clock."""
-    v = _visits(session, s, team_ids)
-    sides = []
-    for edge, sign in ((v.c.a, 1), (v.c.e, -1)):
-        if session.get_bind().dialect.name == "postgresql":
-            hour, seconds = func.date_part("epoch", func.date_trunc("hour", edge)), func.date_part("epoch", edge)
-        else:
-            hour, seconds = edge - edge % literal_column("3600"), edge
-        sides.append(
-            select(literal_column(str(sign)).label("sign"), hour.label("hour"), func.count(), func.sum(seconds))
-            .where(v.c.e > v.c.a)
-            .group_by(hour)
-        )
-    steps: dict[tuple[int, int], tuple[int, float]] = {}
-    for sign, hour, n, total in session.execute(union_all(*sides)).all():
-        # Seconds into the hour, summed: the sum of the instants less n times the hour's start.
-        steps[(int(hour) // 3600, int(sign))] = (int(n), float(total) - n * float(hour))
-    present, seconds_in, hours_in = 0, {}, {}
-    since, until = int(s.since.timestamp()), int(s.until.timestamp())
-    for hour in range(since // 3600, -(-until // 3600)):
-        n_in, s_in = steps.get((hour, 1), (0, 0.0))
-        n_out, s_out = steps.get((hour, -1), (0, 0.0))
-        band = f"{datetime.fromtimestamp(hour * 3600, TZ).hour // HOUR_BAND * HOUR_BAND:02d}"
-        seconds_in[band] = seconds_in.get(band, 0) + 3600 * (present + n_in - n_out) - s_in + s_out
+    """Average persons present in each band of rollup.HOUR_BAND hours of the day (Paris time), over the places of
+    these rest areas, in percent: the seconds of presence of the visits checked out, kept per day and band, and of
+    those not checked out, until now (exact to the second, see rollup._presence), over the hours of each band in
+    the period (a band has one hour more or less on the days the clocks change)."""
+    p = IndicatorPresence
+    kept = select(*[func.sum(getattr(p, band)) for band in rollup.BANDS]).where(
+        p.org_id == s.org_id, col(p.team_id).in_(team_ids), p.day >= s.start, p.day <= s.end
+    )
+    seconds: dict[str, int] = {
+        band[1:]: int(n or 0) for band, n in zip(rollup.BANDS, session.exec(kept).one(), strict=True)
+    }
+    for (team, _day, band), n in rollup.open_presence(session, s.org_id, s.start, s.end).items():
+        if team in team_ids:
+            seconds[band] += n
+    hours_in: dict[str, int] = {}
+    for hour in range(int(s.since.timestamp()) // 3600, int(s.until.timestamp()) // 3600):
+        band = f"{datetime.fromtimestamp(hour * 3600, TZ).hour // rollup.HOUR_BAND * rollup.HOUR_BAND:02d}"
         hours_in[band] = hours_in.get(band, 0) + 1
-        present += n_in - n_out
-    return {band: round(100 * seconds_in[band] / 3600 / hours_in[band] / capacity, 1) for band in sorted(hours_in)}
+    return {band: round(100 * seconds[band] / 3600 / hours_in[band] / capacity, 1) for band in sorted(hours_in)}
 
 
 # ---------------------------------------------------------------- pathway
@@ -512,57 +413,108 @@ def _people(s: Scope):
     )
 
 
-def _persons(session: Session, s: Scope, out: Indicators) -> None:
-    age = s.end.year - Person.birth_year
-    bands = [(and_(age <= hi) if lo is None else and_(age >= lo, age <= hi), literal(key)) for key, lo, hi in AGE_BANDS]
-    street = [(Person.street_since > _years_before(s.end, years), literal(key)) for key, years in STREET_BANDS]
+def _who(session: Session, scopes: list[Scope], until: date):
+    """Rows (person_id, met0, came0, met1, came1...: 1 or 0 per period) for the persons met in a live encounter or
+    checked in during any of these periods (same organisation and teams), one or more per person. The whole months
+    kept (up to `until`) come from indicator_person_activity, one row per person (and team) and era of 5 years; the
+    days at either end of a period from the records (rollup.met_or_came). One pass for all the periods."""
+    s0 = scopes[0]
+    flags = [f"{flag}{i}" for i in range(len(scopes)) for flag in ("met", "came")]
+    kept = [rollup.kept_masks(s.start, s.end, until) for s in scopes]
+    parts = []
+    if any(masks for masks, _ in kept):
+        t = IndicatorPersonActivity
+        tests = []
+        for masks, _ in kept:
+            for column in (t.met, t.came):
+                hit = or_(false(), *[(t.era == era) & (column.op("&")(mask) != 0) for era, mask in masks.items()])
+                tests.append(case((hit, 1), else_=0))
+        eras = sorted({era for masks, _ in kept for era in masks})
+        parts.append(
+            select(t.person_id, *[test.label(name) for test, name in zip(tests, flags, strict=True)]).where(
+                t.org_id == s0.org_id, col(t.team_id).in_(s0.team_ids or [ALL_TEAMS]), col(t.era).in_(eras)
+            )
+        )
+    for i, (_, edges) in enumerate(kept):
+        for lo, hi in edges:
+            for j, rows in enumerate(rollup.met_or_came(session, s0.org_id, lo, hi, s0.team_ids)):
+                sub = rows.subquery()
+                on = f"{('met', 'came')[j]}{i}"
+                parts.append(select(sub.c.person_id, *[literal(int(name == on)).label(name) for name in flags]))
+    return union_all(*parts).subquery()
+
+
+def _persons(session: Session, scopes: list[Scope], until: date, outs: list[Indicators]) -> None:
+    """The persons met or checked in during each period, with their breakdowns: one statement for all the periods
+    (a page shows a period and the one before). Counts per combination of the dimensions of every period (age and
+    time on the street depend on the period's end), of "live" (not deleted) and of the flags of each period: a few
+    hundred rows at most; each figure is then a sum over that small result. "Persons met" counts deleted persons
+    too, as it always did (the encounter happened); the breakdowns do not."""
     fields = session.exec(
         select(CustomField)
-        .where(CustomField.org_id == s.org_id, col(CustomField.deleted_at).is_(None), CustomField.in_indicators)
+        .where(CustomField.org_id == scopes[0].org_id, col(CustomField.deleted_at).is_(None), CustomField.in_indicators)
         .where(CustomField.scope == "person", col(CustomField.kind).in_(("choice", "boolean")))
         .order_by(CustomField.position, CustomField.label)
     ).all()
-    dims = {
-        "gender": func.coalesce(Person.gender, literal("unknown")),
-        "age": case((col(Person.birth_year).is_(None), literal("unknown")), *bands, else_=literal("56_plus")),
-        "street": case((col(Person.street_since).is_(None), literal("unknown")), *street, else_=literal("5_plus")),
-    }
-    for f in fields:
-        dims[f"custom:{f.label}"] = func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown"))
-    # One pass over the persons met or checked in (each set computed once, outer-joined to the persons): counts per
-    # combination of the dimensions and of three flags, live (not deleted), met in an encounter, checked in (a few
-    # hundred rows at most); then each figure is a sum over that small result. (A UNION of the two sets, joined,
-    # then IN for the flags, hashed the same persons three more times: slower for a team or a month.)
-    # "Persons met" counts deleted persons too, as it always did (the encounter happened); the breakdowns do not.
-    met = _met_ids(s).subquery()
-    came = _checked_in(s).distinct().subquery()
-    exprs = [value.label(f"d{i}") for i, value in enumerate(dims.values())]
-    flags = [
-        col(Person.deleted_at).is_(None).label("live"),
-        met.c.id.is_not(None).label("met"),
-        came.c.person_id.is_not(None).label("came"),
-    ]
-    keys = [*exprs, *flags]
-    who = (
-        select(*keys, func.count())
-        .select_from(Person)
-        .outerjoin(met, met.c.id == Person.id)
-        .outerjoin(came, came.c.person_id == Person.id)
-        .where(Person.org_id == s.org_id, or_(met.c.id.is_not(None), came.c.person_id.is_not(None)))
-    )
-    grouped = session.exec(who.group_by(*keys)).all()
-    out.figures["persons_met"] = sum(int(row[-1]) for row in grouped if row[-3])
-    rows = [row for row in grouped if row[-4] and (row[-3] or row[-2])]
     booleans = {f"custom:{f.label}" for f in fields if f.kind == "boolean"}
-    out.figures["people"] = sum(int(row[-1]) for row in rows)
-    for i, name in enumerate(dims):
-        counts: dict[str, int] = {}
-        for row in rows:
-            key = str(row[i])
-            if name in booleans:
-                key = {"1": "true", "0": "false"}.get(key, key)
-            counts[key] = counts.get(key, 0) + int(row[-1])
-        out.groups[name] = counts
+    common = {"gender": func.coalesce(Person.gender, literal("unknown"))}
+    for f in fields:
+        common[f"custom:{f.label}"] = func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown"))
+    dims = []  # per period: name -> expression
+    for s in scopes:
+        age = s.end.year - Person.birth_year
+        bands = [(and_(age <= hi) if lo is None else and_(age >= lo, age <= hi), literal(k)) for k, lo, hi in AGE_BANDS]
+        street = [(Person.street_since > _years_before(s.end, years), literal(k)) for k, years in STREET_BANDS]
+        dims.append(
+            {
+                "gender": common["gender"],
+                "age": case((col(Person.birth_year).is_(None), literal("unknown")), *bands, else_=literal("56_plus")),
+                "street": case(
+                    (col(Person.street_since).is_(None), literal("unknown")), *street, else_=literal("5_plus")
+                ),
+                **{name: value for name, value in common.items() if name != "gender"},
+            }
+        )
+    who = _who(session, scopes, until)
+    # The distinct expressions once each (gender and custom fields are the same for every period).
+    exprs: list = []
+    for d in dims:
+        for value in d.values():
+            if not any(value is e for e in exprs):
+                exprs.append(value)
+    names = [f"{flag}{i}" for i in range(len(scopes)) for flag in ("met", "came")]
+    # Per person first (grouped by the primary key, the person's columns may be read), then per combination.
+    each = (
+        select(
+            *[e.label(f"d{n}") for n, e in enumerate(exprs)],
+            col(Person.deleted_at).is_(None).label("live"),
+            *[func.max(who.c[name]).label(name) for name in names],
+        )
+        .select_from(Person)
+        .join(who, who.c.person_id == Person.id)
+        .where(Person.org_id == scopes[0].org_id)
+        .group_by(Person.id)
+        .subquery()
+    )
+    keys = [c for c in each.c]
+    stmt = select(*keys, func.count()).group_by(*keys)
+    grouped = session.exec(stmt).all()
+    live = len(exprs)
+    for i, out in enumerate(outs):
+        met, came = live + 1 + 2 * i, live + 2 + 2 * i
+        out.figures["persons_met"] = sum(int(row[-1]) for row in grouped if row[met])
+        out.figures["checkin_persons"] = sum(int(row[-1]) for row in grouped if row[came])
+        rows = [row for row in grouped if row[live] and (row[met] or row[came])]
+        out.figures["people"] = sum(int(row[-1]) for row in rows)
+        for name, value in dims[i].items():
+            at = next(n for n, e in enumerate(exprs) if e is value)
+            counts: dict[str, int] = {}
+            for row in rows:
+                key = str(row[at])
+                if name in booleans:
+                    key = {"1": "true", "0": "false"}.get(key, key)
+                counts[key] = counts.get(key, 0) + int(row[-1])
+            out.groups[name] = counts
 
 
 def _years_before(day: date, years: int) -> date:
@@ -577,17 +529,26 @@ WORK_MEM = "64MB"
 
 
 def compute(session: Session, scope: Scope) -> Indicators:
+    return compute_periods(session, [scope])[0]
+
+
+def compute_periods(session: Session, scopes: list[Scope]) -> list[Indicators]:
+    """The indicators of these periods of one organisation and set of teams (a page shows a period and the one
+    before), after bringing the kept figures up to date (rollup.refresh)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
-    out = Indicators()
-    _field(session, scope, out)
-    _checkins(session, scope, out)
-    _needs(session, scope, out)
-    _referrals(session, scope, out)
-    _stays(session, scope, out)
-    _persons(session, scope, out)
-    return out
+    until = rollup.refresh(session, scopes[0].org_id)
+    outs = [Indicators() for _ in scopes]
+    for scope, out in zip(scopes, outs, strict=True):
+        kept = _kept(session, scope)
+        _field(session, scope, kept, out)
+        _checkins(session, scope, kept, out)
+        _needs(session, scope, out)
+        _referrals(session, scope, out)
+        _stays(session, scope, out)
+    _persons(session, scopes, until, outs)
+    return outs
 
 
 # ---------------------------------------------------------------- pages
@@ -625,7 +586,13 @@ def scope_for(session: Session, actor: Actor, start: date, end: date, team_ids: 
 
 def page(session: Session, actor: Actor, scope: Scope) -> Page:
     actor.require("indicators.read")
-    return Page(scope, compute(session, scope), compute(session, scope.previous()), org_teams(session, scope.org_id))
+    now, before = compute_periods(session, [scope, scope.previous()])
+    return Page(
+        scope,
+        now,
+        before,
+        org_teams(session, scope.org_id),
+    )
 
 
 # ---------------------------------------------------------------- steering: organisations that share

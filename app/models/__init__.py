@@ -35,6 +35,16 @@ from app.models.field import (
     Territory,
 )
 from app.models.health import Consultation, ConsultationType, MedicalFile, Treatment
+from app.models.indicators import (
+    ALL_TEAMS,
+    ERA_MONTHS,
+    IndicatorDay,
+    IndicatorMark,
+    IndicatorPersonActivity,
+    IndicatorPersonMark,
+    IndicatorPresence,
+    IndicatorState,
+)
 from app.models.pathway import (
     IncomingReferral,
     Need,
@@ -68,6 +78,14 @@ from app.models.security import OrgKey, RecoveryCode
 from app.models.sync import SyncChange, SyncReceipt
 
 __all__ = [
+    "ALL_TEAMS",
+    "ERA_MONTHS",
+    "IndicatorDay",
+    "IndicatorMark",
+    "IndicatorPersonMark",
+    "IndicatorPersonActivity",
+    "IndicatorPresence",
+    "IndicatorState",
     "AnonymousContact",
     "AnonymousMaterial",
     "AuditEvent",

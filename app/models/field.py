@@ -116,6 +116,7 @@ class Encounter(OrgRecord, table=True):
     author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
 
 
+OPEN_CHECKIN = text("left_at IS NULL AND deleted_at IS NULL")
 # Live rows only (encounter persons and materials): a deleted encounter leaves every figure.
 LIVE_ENCOUNTER_PERSON = text("deleted_at IS NULL")
 
@@ -262,6 +263,14 @@ class Checkin(OrgRecord, table=True):
         Index("ix_checkins_org_day", "org_id", "day"),
         # Who is present now: the open check-ins of a team.
         Index("ix_checkins_team_left", "team_id", "left_at"),
+        # The indicators' presence of the visits not checked out (counted until now, app/indicators/rollup.py).
+        Index(
+            "ix_checkins_org_open",
+            "org_id",
+            "day",
+            sqlite_where=OPEN_CHECKIN,
+            postgresql_where=OPEN_CHECKIN,
+        ),
     )
 
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True, nullable=False)

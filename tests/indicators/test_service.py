@@ -277,11 +277,11 @@ def test_occupancy_by_hour_band_against_the_places(db):
 
 
 def test_occupancy_by_hour_counts_a_visit_still_open_until_now(db, monkeypatch):
-    import app.indicators.service as service
+    from app.indicators import rollup
 
     org = make_org(db)
     rest = make_team(db, org, "Rest area", kind="rest_area", capacity=2)
     make_checkin(db, org, rest, arrived_at=paris(24, 9))
-    monkeypatch.setattr(service, "utcnow", lambda: paris(24, 10, 30))
+    monkeypatch.setattr(rollup, "utcnow", lambda: paris(24, 10, 30))
     got = compute(db, Scope(org.id, date(2026, 11, 24), date(2026, 11, 24))).groups["occupancy_by_hour"]
     assert got["08"] == 25.0 and got["10"] == 12.5 and got["12"] == 0.0  # 1 h / 2 h / 2; 0.5 h / 2 h / 2
