@@ -46,6 +46,7 @@ def _ctx(request, session, actor):
 def caseload(request: Request, actor: ActorDep, session: SessionDep):
     ctx = _ctx(request, session, actor)
     ctx["summary"] = service.summary(session, actor, ctx["filters"])
+    ctx["cap"] = service.SUMMARY_CAP
     return render(request, "caseload/summary.html", ctx, block="results", status=422 if ctx["errors"] else 200)
 
 

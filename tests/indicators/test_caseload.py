@@ -45,6 +45,17 @@ def counts(html: str) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r'data-count="(\w+)">(\d+)<', html)}
 
 
+def test_the_summary_counts_up_to_its_cap_and_the_list_still_shows_everyone(client, db, monkeypatch):
+    from app.caseload import service
+
+    org, *_ = world(db)
+    monkeypatch.setattr(service, "SUMMARY_CAP", 3)  # 5 active persons: more than the cap
+    sign_in(client, db, make_user(db, org, "coordinator", lang="en"))
+    r = client.get("/caseload")
+    assert 'data-count="active">3+<' in r.text and 'data-count="not_seen">1<' in r.text
+    assert client.get("/caseload/list?name=active").text.count('href="/persons/') == 5
+
+
 def test_coordinator_reviews_the_lists_and_each_line_opens_the_person(client, db):
     org, patrol, shelter, gone, late = world(db)
     sign_in(client, db, make_user(db, org, "coordinator", lang="en"))
