@@ -12,6 +12,8 @@ from starlette.requests import Request
 from app.config import get_settings
 
 TOUCH = "touch_user_session"  # session.info key: the sign-in session seen by this request (app/auth/service.py)
+# Pages read with GET that write: the indicators bring their kept figures up to date first (app/indicators/rollup.py).
+WRITING_READS = ("/indicators", "/steering")
 
 
 def make_engine(url: str) -> Engine:
@@ -56,7 +58,8 @@ def get_engine() -> Engine:
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commit when the route succeeded, roll back on any error."""
     engine = get_engine()
-    if request.method not in ("GET", "HEAD", "OPTIONS") and engine.dialect.name == "sqlite":
+    writes = request.method not in ("GET", "HEAD", "OPTIONS") or request.url.path.startswith(WRITING_READS)
+    if writes and engine.dialect.name == "sqlite":
         engine = engine.execution_options(sqlite_immediate=True)
     with Session(engine, expire_on_commit=False) as session:
         try:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
+    Engine,
     Integer,
     String,
     case,
@@ -429,6 +430,20 @@ def refresh(session: Session, org_id: uuid.UUID) -> date:
     for t in claimed:
         session.execute(delete(t).where(t.c.org_id == org_id, t.c.claimed))
     session.flush()
+    return until
+
+
+def brought_up_to_date(session: Session, org_id: uuid.UUID) -> date:
+    """`refresh` before a reading. On PostgreSQL in a transaction of its own, committed at once: the lock that
+    keeps two refreshes of an organisation apart is then held for the refresh only, not for the whole page (two
+    coordinators reading at once would otherwise wait for each other), and the reading's own statements see what
+    it committed. A session bound to a connection (the tests' rolled-back transaction) refreshes in itself."""
+    bind = session.get_bind()
+    if not (_pg(session) and isinstance(bind, Engine)):
+        return refresh(session, org_id)
+    with Session(bind) as own:
+        until = refresh(own, org_id)
+        own.commit()
     return until
 
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, false, func, literal, or_, text, union_all
+from sqlalchemy import and_, case, exists, false, func, literal, or_, text, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -413,35 +413,47 @@ def _people(s: Scope):
     )
 
 
-def _who(session: Session, scopes: list[Scope], until: date):
-    """Rows (person_id, met0, came0, met1, came1...: 1 or 0 per period) for the persons met in a live encounter or
-    checked in during any of these periods (same organisation and teams), one or more per person. The whole months
-    kept (up to `until`) come from indicator_person_activity, one row per person (and team) and era of 5 years; the
-    days at either end of a period from the records (rollup.met_or_came). One pass for all the periods."""
+def _who(session: Session, scopes: list[Scope], until: date) -> tuple[list, dict]:
+    """The persons met in a live encounter or checked in during these periods (same organisation and teams), as
+    sources to left-join to the persons, each with at most one row per person, and for each flag (met0, came0, met1,
+    came1...) the condition on them. The whole months kept (up to `until`) come from indicator_person_activity, one
+    source per era of 5 years (one row per person, or per person and team grouped); the days at either end of a
+    period from the records (rollup.met_or_came), one distinct set per period and flag. Joins on the person, not a
+    union grouped by person: the planner knows how many persons each side has."""
     s0 = scopes[0]
-    flags = [f"{flag}{i}" for i in range(len(scopes)) for flag in ("met", "came")]
+    names = [f"{flag}{i}" for i in range(len(scopes)) for flag in ("met", "came")]
     kept = [rollup.kept_masks(s.start, s.end, until) for s in scopes]
-    parts = []
-    if any(masks for masks, _ in kept):
-        t = IndicatorPersonActivity
-        tests = []
-        for masks, _ in kept:
-            for column in (t.met, t.came):
-                hit = or_(false(), *[(t.era == era) & (column.op("&")(mask) != 0) for era, mask in masks.items()])
-                tests.append(case((hit, 1), else_=0))
-        eras = sorted({era for masks, _ in kept for era in masks})
-        parts.append(
-            select(t.person_id, *[test.label(name) for test, name in zip(tests, flags, strict=True)]).where(
-                t.org_id == s0.org_id, col(t.team_id).in_(s0.team_ids or [ALL_TEAMS]), col(t.era).in_(eras)
-            )
+    sources: list = []
+    hits: dict[str, list] = {name: [] for name in names}
+    t = IndicatorPersonActivity
+    for era in sorted({era for masks, _edges in kept for era in masks}):
+        tests = {}
+        for i, (masks, _edges) in enumerate(kept):
+            for flag, column in (("met", t.met), ("came", t.came)):
+                if era in masks:
+                    tests[f"{flag}{i}"] = case((column.op("&")(masks[era]) != 0, 1), else_=0)
+        rows = select(t.person_id, *[test.label(name) for name, test in tests.items()]).where(
+            t.org_id == s0.org_id, col(t.team_id).in_(s0.team_ids or [ALL_TEAMS]), t.era == era
         )
-    for i, (_, edges) in enumerate(kept):
-        for lo, hi in edges:
-            for j, rows in enumerate(rollup.met_or_came(session, s0.org_id, lo, hi, s0.team_ids)):
-                sub = rows.subquery()
-                on = f"{('met', 'came')[j]}{i}"
-                parts.append(select(sub.c.person_id, *[literal(int(name == on)).label(name) for name in flags]))
-    return union_all(*parts).subquery()
+        if s0.team_ids:  # a row per person and team: one per person (the organisation's row is one already)
+            sub = rows.subquery()
+            rows = select(sub.c.person_id, *[func.max(sub.c[name]).label(name) for name in tests])
+            rows = rows.group_by(sub.c.person_id)
+        rows = rows.subquery(f"era{era}")
+        sources.append(rows)
+        for name in tests:
+            hits[name].append(rows.c[name] == 1)
+    for i, (_masks, edges) in enumerate(kept):
+        for j, flag in enumerate(("met", "came")):
+            parts = []
+            for lo, hi in edges:
+                sub = rollup.met_or_came(session, s0.org_id, lo, hi, s0.team_ids)[j].subquery()
+                parts.append(select(sub.c.person_id))
+            if parts:
+                rows = union(*parts).subquery(f"{flag}{i}") if len(parts) > 1 else parts[0].distinct().subquery()
+                sources.append(rows)
+                hits[f"{flag}{i}"].append(rows.c.person_id.is_not(None))
+    return sources, hits
 
 
 def _persons(session: Session, scopes: list[Scope], until: date, outs: list[Indicators]) -> None:
@@ -475,29 +487,20 @@ def _persons(session: Session, scopes: list[Scope], until: date, outs: list[Indi
                 **{name: value for name, value in common.items() if name != "gender"},
             }
         )
-    who = _who(session, scopes, until)
+    sources, hits = _who(session, scopes, until)
     # The distinct expressions once each (gender and custom fields are the same for every period).
     exprs: list = []
     for d in dims:
         for value in d.values():
             if not any(value is e for e in exprs):
                 exprs.append(value)
-    names = [f"{flag}{i}" for i in range(len(scopes)) for flag in ("met", "came")]
-    # Per person first (grouped by the primary key, the person's columns may be read), then per combination.
-    each = (
-        select(
-            *[e.label(f"d{n}") for n, e in enumerate(exprs)],
-            col(Person.deleted_at).is_(None).label("live"),
-            *[func.max(who.c[name]).label(name) for name in names],
-        )
-        .select_from(Person)
-        .join(who, who.c.person_id == Person.id)
-        .where(Person.org_id == scopes[0].org_id)
-        .group_by(Person.id)
-        .subquery()
-    )
-    keys = [c for c in each.c]
-    stmt = select(*keys, func.count()).group_by(*keys)
+    flags = [or_(false(), *conditions).label(name) for name, conditions in hits.items()]
+    keys = [*[e.label(f"d{n}") for n, e in enumerate(exprs)], col(Person.deleted_at).is_(None).label("live"), *flags]
+    stmt = select(*keys, func.count()).select_from(Person)
+    for source in sources:
+        stmt = stmt.outerjoin(source, source.c.person_id == Person.id)
+    stmt = stmt.where(Person.org_id == scopes[0].org_id, or_(*[c for conditions in hits.values() for c in conditions]))
+    stmt = stmt.group_by(*keys)
     grouped = session.exec(stmt).all()
     live = len(exprs)
     for i, out in enumerate(outs):
@@ -534,11 +537,11 @@ def compute(session: Session, scope: Scope) -> Indicators:
 
 def compute_periods(session: Session, scopes: list[Scope]) -> list[Indicators]:
     """The indicators of these periods of one organisation and set of teams (a page shows a period and the one
-    before), after bringing the kept figures up to date (rollup.refresh)."""
+    before), after bringing the kept figures up to date (rollup.brought_up_to_date)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
-    until = rollup.refresh(session, scopes[0].org_id)
+    until = rollup.brought_up_to_date(session, scopes[0].org_id)
     outs = [Indicators() for _ in scopes]
     for scope, out in zip(scopes, outs, strict=True):
         kept = _kept(session, scope)
