@@ -10,9 +10,10 @@ statements alike), and the person of every encounter person and check-in. `refre
 the marks committed so far, recomputes the Paris days from each marked UTC date to two days after (a Paris day
 straddles two UTC dates; a visit lasts at most 24 hours) and the months of each marked person, then deletes the
 marks it claimed: a record written meanwhile leaves a mark it has not claimed, for the next reading. Months are
-kept once they are over (`months_until`); the current month and the days at either end of a period are read from
-the records. The presence of visits not checked out grows with time: it is computed at each reading
-(`open_presence`). `rebuild` recomputes everything (`parcours indicators-rebuild`), for a check or after a restore."""
+kept up to the current one (`months_until`); the days at either end of a period that do not make a whole month are
+read from the records (the current month counts as whole for a period ending today when nothing is recorded after
+it). The presence of visits not checked out grows with time: it is computed at each reading (`open_presence`).
+`rebuild` recomputes everything (`parcours indicators rebuild`), for a check or after a restore."""
 
 import uuid
 from collections import defaultdict
@@ -57,6 +58,7 @@ from app.models import (
 )
 from app.web import TZ
 
+MANY_PERSONS = 5000  # more persons marked than this: all the persons' months are recomputed in one go
 MARK_SPAN = 3  # a mark's UTC date d: Paris days d, d + 1 and d + 2 are recomputed
 HOUR_BAND = 2  # presence at rest areas by bands of 2 hours of the day
 MAX_VISIT = 24 * 3600  # seconds: a visit longer than a day is a check-out forgotten
@@ -330,7 +332,7 @@ def _activity(session: Session, org_id: uuid.UUID, lo: date, hi: date, persons=N
             func.max(both.c.came).label("came"),
         )
         .group_by(both.c.person_id, both.c.team_id, both.c.month)
-        .subquery()
+        .cte("each_month")  # read twice below: once per team, once for all teams
     )
     every = union_all(
         select(each.c.person_id, each.c.team_id, each.c.month, each.c.met, each.c.came),
@@ -371,7 +373,8 @@ def replace_persons(session: Session, org_id: uuid.UUID, until: date, persons=No
 
 
 def add_months(session: Session, org_id: uuid.UUID, lo: date, hi: date) -> None:
-    """Months lo..hi just over: their bits added to every person's rows (no row had them yet)."""
+    """Months lo..hi newly kept (a new current month): their bits added to every person's rows (no row had them
+    yet: the persons' months are only ever computed up to `months_until`)."""
     table = IndicatorPersonActivity.__table__  # type: ignore[attr-defined]
     dialect = postgresql if _pg(session) else sqlite
     stmt = dialect.insert(table).from_select(ACTIVITY_COLUMNS, _activity(session, org_id, lo, hi))
@@ -399,7 +402,7 @@ def refresh(session: Session, org_id: uuid.UUID) -> date:
     to it are read from indicator_person_activity)."""
     if _pg(session):  # one refresh at a time per organisation (two would insert the same rows)
         session.execute(select(func.pg_advisory_xact_lock(org_id.int >> 65)))
-    until = today().replace(day=1) - timedelta(days=1)
+    until = month_end(today())  # the current month is kept too, from the persons marked at each reading
     state = session.get(IndicatorState, org_id)
     claimed = []
     for model in (IndicatorMark, IndicatorPersonMark):  # the marks committed so far: a later one waits its turn
@@ -425,8 +428,11 @@ def refresh(session: Session, org_id: uuid.UUID) -> date:
             .where(person_marks.c.day <= until + timedelta(days=1))  # a UTC date: the Paris day may be the next
             .distinct()
         )
-        if session.execute(marked.limit(1)).first():
-            replace_persons(session, org_id, until, marked.scalar_subquery())
+        persons = list(session.execute(marked.limit(MANY_PERSONS + 1)).scalars())
+        if len(persons) > MANY_PERSONS:  # a bulk import or a big merge: every person at once is quicker
+            replace_persons(session, org_id, until)
+        elif persons:  # a list, not a subquery: each person's records are then read from their own index
+            replace_persons(session, org_id, until, persons)
     for t in claimed:
         session.execute(delete(t).where(t.c.org_id == org_id, t.c.claimed))
     session.flush()
@@ -456,10 +462,26 @@ def rebuild(session: Session, org_id: uuid.UUID) -> None:
     refresh(session, org_id)
 
 
-def kept_masks(start: date, end: date, until: date) -> tuple[dict[int, int], list[tuple[date, date]]]:
+def nothing_after(session: Session, org_id: uuid.UUID, day: date, hi: date) -> bool:
+    """Whether the organisation has no encounter person and no check-in after Paris day `day` up to `hi`: then a
+    month kept up to `hi` holds exactly what it held up to `day` (the current month, read before it is over)."""
+    since, until = bounds(day + timedelta(days=1), hi)
+    met = select(EncounterPerson.person_id).where(
+        EncounterPerson.org_id == org_id, EncounterPerson.at >= since, EncounterPerson.at < until
+    )
+    came = select(Checkin.id).where(Checkin.org_id == org_id, Checkin.day > day, Checkin.day <= hi)
+    return not any(session.execute(q.limit(1)).first() for q in (met, came))
+
+
+def kept_masks(
+    session: Session, org_id: uuid.UUID, start: date, end: date, until: date
+) -> tuple[dict[int, int], list[tuple[date, date]]]:
     """For a period: the bits of its whole months kept (up to `until`) per era of indicator_person_activity, and the
-    (lo, hi) ranges of days at either end to read from the records instead."""
-    whole = [m for m in months(start, end) if m >= start and month_end(m) <= min(end, until)]
+    (lo, hi) ranges of days at either end to read from the records instead. The period's last month counts as whole
+    when nothing is recorded after the period's end in it (a period ending today, in the current month)."""
+    whole = [m for m in months(start, end) if m >= start and month_end(m) <= until]
+    if whole and month_end(whole[-1]) > end and not nothing_after(session, org_id, end, month_end(whole[-1])):
+        whole.pop()
     if not whole:
         return {}, [(start, end)]
     masks: dict[int, int] = defaultdict(int)

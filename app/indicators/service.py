@@ -108,15 +108,14 @@ def _days(session: Session, later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
-def _median(session: Session, expr, stmt) -> float | None:
-    """The median of `expr` over the rows of `stmt` (a select of that expression), from its middle rows only."""
-    n = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+def _median(session: Session, expr, stmt, n: int | None = None) -> float | None:
+    """The median of `expr` over the rows of `stmt` (a select of that expression), from its middle row or two only
+    (`n`: how many rows, when the caller counted them already)."""
+    if n is None:
+        n = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     if not n:
         return None
-    ordered = stmt.order_by(expr)
-    middle = [session.exec(ordered.offset((n - 1) // 2).limit(1)).one()]
-    if n % 2 == 0:
-        middle.append(session.exec(ordered.offset(n // 2).limit(1)).one())
+    middle = session.exec(stmt.order_by(expr).offset((n - 1) // 2).limit(2 - n % 2)).all()
     return sum(float(v) for v in middle) / len(middle)
 
 
@@ -245,11 +244,26 @@ def _occupancy_by_hour(session: Session, s: Scope, team_ids: list[uuid.UUID], ca
     for (team, _day, band), n in rollup.open_presence(session, s.org_id, s.start, s.end).items():
         if team in team_ids:
             seconds[band] += n
-    hours_in: dict[str, int] = {}
-    for hour in range(int(s.since.timestamp()) // 3600, int(s.until.timestamp()) // 3600):
-        band = f"{datetime.fromtimestamp(hour * 3600, TZ).hour // rollup.HOUR_BAND * rollup.HOUR_BAND:02d}"
-        hours_in[band] = hours_in.get(band, 0) + 1
+    hours_in = _band_hours(s)
     return {band: round(100 * seconds[band] / 3600 / hours_in[band] / capacity, 1) for band in sorted(hours_in)}
+
+
+def _band_hours(s: Scope) -> dict[str, int]:
+    """How many hours of each band of the day the period has: HOUR_BAND a day, but one less or more in the band
+    where the clocks change (those days are counted hour by hour)."""
+    hours_in = dict.fromkeys((f"{h:02d}" for h in range(0, 24, rollup.HOUR_BAND)), 0)
+    day = s.start
+    while day <= s.end:
+        since, until = rollup.bounds(day, day)
+        if until - since == timedelta(hours=24):
+            for band in hours_in:
+                hours_in[band] += rollup.HOUR_BAND
+        else:
+            for hour in range(int(since.timestamp()) // 3600, int(until.timestamp()) // 3600):
+                band = f"{datetime.fromtimestamp(hour * 3600, TZ).hour // rollup.HOUR_BAND * rollup.HOUR_BAND:02d}"
+                hours_in[band] += 1
+        day += timedelta(days=1)
+    return hours_in
 
 
 # ---------------------------------------------------------------- pathway
@@ -258,10 +272,10 @@ def _needs(session: Session, s: Scope, out: Indicators) -> None:
     if s.team_ids:
         live.append(exists().where(NeedTeam.need_id == Need.id, col(NeedTeam.team_id).in_(s.team_ids)))
     created = [*live, Need.created_at >= s.since, Need.created_at < s.until]
-    out.figures["needs"] = session.exec(select(func.count()).where(*created)).one()
     out.groups["needs_by_status"] = _grouped(
         session, select(Need.status, func.count()).where(*created).group_by(Need.status)
     )
+    out.figures["needs"] = sum(out.groups["needs_by_status"].values())
     out.groups["needs_by_category"] = _grouped(
         session,
         select(NeedCategory.label, func.count(func.distinct(Need.id)))
@@ -274,7 +288,7 @@ def _needs(session: Session, s: Scope, out: Indicators) -> None:
     done = [*live, Need.status == "done", Need.completed_at >= s.since, Need.completed_at < s.until]
     out.figures["needs_done"] = session.exec(select(func.count()).where(*done)).one()
     seconds = _seconds(session, Need.completed_at, Need.created_at)
-    median = _median(session, seconds, select(seconds.label("v")).where(*done))
+    median = _median(session, seconds, select(seconds.label("v")).where(*done), out.figures["needs_done"])
     out.figures["needs_median_days"] = None if median is None else round(median / 86400, 1)
 
 
@@ -375,11 +389,9 @@ def _stays(session: Session, s: Scope, out: Indicators) -> None:
     if s.team_ids:
         live.append(col(Stay.team_id).in_(s.team_ids))
     open_at_end = [*live, Stay.entered_on <= s.end, or_(col(Stay.exited_on).is_(None), Stay.exited_on > s.end)]
-    occupancy = session.exec(select(func.count()).where(*open_at_end)).one()
+    longer = case((Stay.entered_on <= s.end - timedelta(days=LONG_STAY_DAYS), 1))
+    occupancy, long = session.exec(select(func.count(), func.count(longer)).where(*open_at_end)).one()
     out.figures["stays_occupancy"] = occupancy
-    long = session.exec(
-        select(func.count()).where(*open_at_end, Stay.entered_on <= s.end - timedelta(days=LONG_STAY_DAYS))
-    ).one()
     out.figures["stays_long"] = long
     out.figures["stays_long_share"] = round(100 * long / occupancy, 1) if occupancy else None
     out.figures["stays_entries"] = session.exec(
@@ -392,7 +404,7 @@ def _stays(session: Session, s: Scope, out: Indicators) -> None:
     exits = sum(out.groups["stays_exits"].values())
     out.figures["stays_exits"] = exits
     length = _days(session, Stay.exited_on, Stay.entered_on)
-    median = _median(session, length, select(length.label("v")).where(*exited))
+    median = _median(session, length, select(length.label("v")).where(*exited), exits)
     out.figures["stays_median_days"] = None if median is None else round(median, 1)
     # Average stay estimated from the flow: occupancy / exits per year, in days.
     out.figures["stays_estimated_days"] = round(occupancy * s.days / exits) if exits else None
@@ -422,7 +434,7 @@ def _who(session: Session, scopes: list[Scope], until: date) -> tuple[list, dict
     union grouped by person: the planner knows how many persons each side has."""
     s0 = scopes[0]
     names = [f"{flag}{i}" for i in range(len(scopes)) for flag in ("met", "came")]
-    kept = [rollup.kept_masks(s.start, s.end, until) for s in scopes]
+    kept = [rollup.kept_masks(session, s0.org_id, s.start, s.end, until) for s in scopes]
     sources: list = []
     hits: dict[str, list] = {name: [] for name in names}
     t = IndicatorPersonActivity
@@ -499,8 +511,9 @@ def _persons(session: Session, scopes: list[Scope], until: date, outs: list[Indi
     stmt = select(*keys, func.count()).select_from(Person)
     for source in sources:
         stmt = stmt.outerjoin(source, source.c.person_id == Person.id)
-    stmt = stmt.where(Person.org_id == scopes[0].org_id, or_(*[c for conditions in hits.values() for c in conditions]))
-    stmt = stmt.group_by(*keys)
+    # Every person of the organisation is grouped, those in no period too (left out below): filtering them here
+    # hides from the planner how many rows it groups, and it then sorts 100,000 rows instead of hashing them.
+    stmt = stmt.where(Person.org_id == scopes[0].org_id).group_by(*keys)
     grouped = session.exec(stmt).all()
     live = len(exprs)
     for i, out in enumerate(outs):

@@ -7,7 +7,7 @@ the ORM or a bulk statement, leaves a mark of its day (and of its person, for en
 import uuid
 from datetime import date
 
-from sqlalchemy import BigInteger, Column, Integer
+from sqlalchemy import BigInteger, Column, Index, Integer
 from sqlmodel import Field, SQLModel
 
 ALL_TEAMS = uuid.UUID(int=0)  # team_id of the rows that sum every team of the organisation
@@ -19,6 +19,8 @@ class IndicatorDay(SQLModel, table=True):
     presence at a rest area of the visits checked out (key: the 2-hour band)."""
 
     __tablename__ = "indicator_days"
+    # Recomputing days: their rows, every team (the primary key serves the readings: a team's or all teams' sums).
+    __table_args__ = (Index("ix_indicator_days_org_day", "org_id", "day"),)
 
     org_id: uuid.UUID = Field(foreign_key="organisations.id", primary_key=True)
     team_id: uuid.UUID = Field(primary_key=True)
@@ -33,6 +35,7 @@ class IndicatorPresence(SQLModel, table=True):
     of the visits checked out (those still open count until now: computed at each reading)."""
 
     __tablename__ = "indicator_presence"
+    __table_args__ = (Index("ix_indicator_presence_org_day", "org_id", "day"),)  # recomputing days
 
     org_id: uuid.UUID = Field(foreign_key="organisations.id", primary_key=True)
     team_id: uuid.UUID = Field(primary_key=True)
@@ -56,10 +59,12 @@ ERA_MONTHS = 60  # the months of a person's activity row: 5 years, one bit each 
 
 class IndicatorPersonActivity(SQLModel, table=True):
     """The months of a 5-year era (bit n for the era's month n, Paris) in which a person was met in a live encounter
-    (`met`) or checked in (`came`) by a team (or ALL_TEAMS), for the months already over. "Distinct persons met in
+    (`met`) or checked in (`came`) by a team (or ALL_TEAMS), up to the current month. "Distinct persons met in
     a year" reads one row per person instead of 2 million encounters. An erased person's rows go with them."""
 
     __tablename__ = "indicator_person_activity"
+    # Recomputing a person's months, and deleting them with the person (the foreign key's ON DELETE CASCADE).
+    __table_args__ = (Index("ix_indicator_person_activity_person", "person_id"),)
 
     org_id: uuid.UUID = Field(foreign_key="organisations.id", primary_key=True)
     team_id: uuid.UUID = Field(primary_key=True)
@@ -99,7 +104,7 @@ class IndicatorPersonMark(SQLModel, table=True):
 
 class IndicatorState(SQLModel, table=True):
     """An organisation's kept figures exist (built once from every record), and months are kept up to
-    `months_until` (the last day of the last month over when they were last brought up to date)."""
+    `months_until` (the last day of the current month when they were last brought up to date)."""
 
     __tablename__ = "indicator_state"
 

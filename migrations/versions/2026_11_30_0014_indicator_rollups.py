@@ -154,6 +154,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["org_id"], ["organisations.id"], name=op.f("fk_indicator_state_org_id_organisations")),
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_indicator_state")),
     )
+    op.create_index("ix_indicator_days_org_day", "indicator_days", ["org_id", "day"])
+    op.create_index("ix_indicator_presence_org_day", "indicator_presence", ["org_id", "day"])
+    op.create_index("ix_indicator_person_activity_person", "indicator_person_activity", ["person_id"])
     open_checkin = sa.text("left_at IS NULL AND deleted_at IS NULL")
     op.create_index(
         "ix_checkins_org_open", "checkins", ["org_id", "day"], postgresql_where=open_checkin, sqlite_where=open_checkin
@@ -192,6 +195,9 @@ def downgrade() -> None:
             for event in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER indicator_mark_{table}_{event}")
     op.drop_index("ix_checkins_org_open", table_name="checkins")
+    op.drop_index("ix_indicator_person_activity_person", table_name="indicator_person_activity")
+    op.drop_index("ix_indicator_presence_org_day", table_name="indicator_presence")
+    op.drop_index("ix_indicator_days_org_day", table_name="indicator_days")
     op.drop_table("indicator_state")
     for name in ("indicator_person_marks", "indicator_marks"):
         op.drop_index(op.f(f"ix_{name}_org_id"), table_name=name)

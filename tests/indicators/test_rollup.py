@@ -2,7 +2,7 @@
 written to old records afterwards: late offline records, deletions, a time corrected, a late check-out, a merge,
 an erasure. Dates are relative to today: the kept whole months and the days always recomputed both take part."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import select
@@ -137,3 +137,16 @@ def test_a_record_written_while_the_figures_are_recomputed_is_counted_at_the_nex
     assert left == {ago(30).date()}  # its mark was not claimed by the recomputation running: it stays
     monkeypatch.undo()
     assert compute(db, Scope(org.id, rollup.today() - timedelta(days=60), rollup.today())).figures["encounters"] == 2
+
+
+def test_the_current_month_is_read_whole_only_when_nothing_is_recorded_after_the_period(db, monkeypatch):
+    monkeypatch.setattr(rollup, "utcnow", lambda: datetime(2026, 11, 15, 12, tzinfo=UTC))  # today: 15 November
+    org = make_org(db)
+    early, late = make_person(db, org, "Early"), make_person(db, org, "Late")
+    make_encounter(db, org, persons=[early], at=datetime(2026, 11, 5, 10, tzinfo=UTC))
+    make_encounter(db, org, persons=[late], at=datetime(2026, 11, 14, 10, tzinfo=UTC))
+    to_10th = Scope(org.id, date(2026, 11, 1), date(2026, 11, 10))
+    assert compute(db, to_10th).figures["persons_met"] == 1  # "Late" came after: November is not read whole
+    to_today = Scope(org.id, date(2026, 11, 1), date(2026, 11, 15))
+    assert not rollup.kept_masks(db, org.id, to_today.start, to_today.end, date(2026, 11, 30))[1]  # no edge: kept
+    assert compute(db, to_today).figures["persons_met"] == 2

@@ -1,5 +1,6 @@
 """The indicators against figures computed by hand on a small, known data set (November 2026)."""
 
+import uuid
 from datetime import UTC, date, datetime
 
 from sqlmodel import select
@@ -285,3 +286,13 @@ def test_occupancy_by_hour_counts_a_visit_still_open_until_now(db, monkeypatch):
     monkeypatch.setattr(rollup, "utcnow", lambda: paris(24, 10, 30))
     got = compute(db, Scope(org.id, date(2026, 11, 24), date(2026, 11, 24))).groups["occupancy_by_hour"]
     assert got["08"] == 25.0 and got["10"] == 12.5 and got["12"] == 0.0  # 1 h / 2 h / 2; 0.5 h / 2 h / 2
+
+
+def test_occupancy_bands_count_the_hours_the_clocks_add_or_take():
+    from app.indicators.service import _band_hours
+
+    org = uuid.uuid4()
+    spring = _band_hours(Scope(org, date(2026, 3, 29), date(2026, 3, 29)))  # 02:00 -> 03:00
+    autumn = _band_hours(Scope(org, date(2026, 10, 25), date(2026, 10, 25)))  # 03:00 -> 02:00
+    assert spring["02"] == 1 and autumn["02"] == 3 and spring["10"] == autumn["10"] == 2
+    assert sum(_band_hours(Scope(org, date(2026, 1, 1), date(2026, 12, 31))).values()) == 365 * 24
