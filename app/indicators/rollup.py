@@ -58,7 +58,7 @@ from app.models import (
 )
 from app.web import TZ
 
-MANY_PERSONS = 5000  # more persons marked than this: all the persons' months are recomputed in one go
+MANY_PERSONS = 5000  # more (person, day) marks than this: all the persons' months are recomputed in one go
 MARK_SPAN = 3  # a mark's UTC date d: Paris days d, d + 1 and d + 2 are recomputed
 HOUR_BAND = 2  # presence at rest areas by bands of 2 hours of the day
 MAX_VISIT = 24 * 3600  # seconds: a visit longer than a day is a check-out forgotten
@@ -363,27 +363,37 @@ def _activity(session: Session, org_id: uuid.UUID, lo: date, hi: date, persons=N
 ACTIVITY_COLUMNS = ["org_id", "team_id", "era", "person_id", "met", "came"]
 
 
-def replace_persons(session: Session, org_id: uuid.UUID, until: date, persons=None) -> None:
-    """The months up to `until` (a month's last day) of these persons (every person when None), recomputed."""
+def replace_persons(session: Session, org_id: uuid.UUID, until: date) -> None:
+    """Every person's months up to `until` (a month's last day), recomputed."""
     table = IndicatorPersonActivity.__table__  # type: ignore[attr-defined]
-    gone = delete(table).where(table.c.org_id == org_id)
-    session.execute(gone if persons is None else gone.where(table.c.person_id.in_(persons)))
-    rows = _activity(session, org_id, EPOCH, until, persons)
-    session.execute(insert(table).from_select(ACTIVITY_COLUMNS, rows))
+    session.execute(delete(table).where(table.c.org_id == org_id))
+    session.execute(insert(table).from_select(ACTIVITY_COLUMNS, _activity(session, org_id, EPOCH, until)))
 
 
-def add_months(session: Session, org_id: uuid.UUID, lo: date, hi: date) -> None:
-    """Months lo..hi newly kept (a new current month): their bits added to every person's rows (no row had them
-    yet: the persons' months are only ever computed up to `months_until`)."""
+def add_months(session: Session, org_id: uuid.UUID, lo: date, hi: date, persons=None) -> None:
+    """The bits of months lo..hi (first and last day) from the records, added to the rows of every person (or of
+    these persons), which do not have them: a new current month, or months `replace_month` has just cleared."""
     table = IndicatorPersonActivity.__table__  # type: ignore[attr-defined]
     dialect = postgresql if _pg(session) else sqlite
-    stmt = dialect.insert(table).from_select(ACTIVITY_COLUMNS, _activity(session, org_id, lo, hi))
+    stmt = dialect.insert(table).from_select(ACTIVITY_COLUMNS, _activity(session, org_id, lo, hi, persons))
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["org_id", "team_id", "era", "person_id"],
             set_={"met": table.c.met.op("|")(stmt.excluded.met), "came": table.c.came.op("|")(stmt.excluded.came)},
         )
     )
+
+
+def replace_month(session: Session, org_id: uuid.UUID, month: date, persons: list[uuid.UUID]) -> None:
+    """One month of these persons recomputed: its bit cleared from their rows, then set again from the month's
+    records (a person written to today costs the records of this month, not of their whole history)."""
+    table = IndicatorPersonActivity.__table__  # type: ignore[attr-defined]
+    n = month.year * 12 + month.month - 1
+    era, keep = n // ERA_MONTHS, ~(1 << (n % ERA_MONTHS))
+    mine = (table.c.org_id == org_id, table.c.era == era, table.c.person_id.in_(persons))
+    session.execute(update(table).where(*mine).values(met=table.c.met.op("&")(keep), came=table.c.came.op("&")(keep)))
+    add_months(session, org_id, month, month_end(month), persons)
+    session.execute(delete(table).where(*mine, table.c.met == 0, table.c.came == 0))
 
 
 # ---------------------------------------------------------------- keeping them up to date
@@ -423,16 +433,21 @@ def refresh(session: Session, org_id: uuid.UUID) -> date:
             add_months(session, org_id, state.months_until + timedelta(days=1), until)
             state.months_until = until
         marked = (
-            select(person_marks.c.person_id)
-            .where(person_marks.c.org_id == org_id, person_marks.c.claimed)
-            .where(person_marks.c.day <= until + timedelta(days=1))  # a UTC date: the Paris day may be the next
+            select(person_marks.c.person_id, person_marks.c.day)
+            .where(person_marks.c.org_id == org_id, person_marks.c.claimed, person_marks.c.day <= until)
             .distinct()
         )
-        persons = list(session.execute(marked.limit(MANY_PERSONS + 1)).scalars())
-        if len(persons) > MANY_PERSONS:  # a bulk import or a big merge: every person at once is quicker
+        pairs = session.execute(marked.limit(MANY_PERSONS + 1)).all()
+        if len(pairs) > MANY_PERSONS:  # a bulk import or a big merge: every person at once is quicker
             replace_persons(session, org_id, until)
-        elif persons:  # a list, not a subquery: each person's records are then read from their own index
-            replace_persons(session, org_id, until, persons)
+        else:  # each marked month of the persons marked in it (usually this month, for the day's records)
+            by_month: dict[date, set] = defaultdict(set)
+            for person, day in pairs:
+                for paris in (day, day + timedelta(days=1)):  # a UTC date: its Paris day may be the next
+                    if paris <= until:
+                        by_month[paris.replace(day=1)].add(person)
+            for month, persons in sorted(by_month.items()):
+                replace_month(session, org_id, month, sorted(persons))
     for t in claimed:
         session.execute(delete(t).where(t.c.org_id == org_id, t.c.claimed))
     session.flush()
