@@ -205,24 +205,30 @@ def retention_purge(
         typer.echo("Dry run: nothing was erased.")
 
 
-@indicators_app.command("refresh")
-def indicators_refresh() -> None:
-    """Bring every organisation's kept indicator figures up to date with what was written since (what each reading
-    of the indicators does first). Run it every few minutes (cron, see the README) so that a reading finds
-    little left to do after a busy day of records."""
+def _each_organisation(do, done: str) -> None:
+    """`do(session, org_id)` for every organisation, each in its own transaction, saying how long it took."""
     import time
 
     from app.db import get_engine
-    from app.indicators import rollup
     from app.models import Organisation
 
     _load_domains()
     with Session(get_engine()) as session:
         for org in session.exec(select(Organisation)).all():
             started = time.perf_counter()
-            rollup.brought_up_to_date(session, org.id)
+            do(session, org.id)
             session.commit()
-            typer.echo(f"{org.name}: up to date in {time.perf_counter() - started:.1f} s")
+            typer.echo(f"{org.name}: {done} in {time.perf_counter() - started:.1f} s")
+
+
+@indicators_app.command("refresh")
+def indicators_refresh() -> None:
+    """Bring every organisation's kept indicator figures up to date with what was written since (what each reading
+    of the indicators does first). Run it every few minutes (cron, see the README) so that a reading finds
+    little left to do after a busy day of records."""
+    from app.indicators import rollup
+
+    _each_organisation(rollup.brought_up_to_date, "up to date")
 
 
 @indicators_app.command("rebuild")
@@ -230,24 +236,15 @@ def indicators_rebuild() -> None:
     """Recompute every organisation's kept figures from the records: once after upgrading to them (otherwise the
     first reading of an organisation's indicators builds them), after restoring a backup, or to check them (the
     figures shown do not change). Safe while the app runs."""
-    import time
-
     from sqlalchemy import text
 
     from app.db import get_engine
     from app.indicators import rollup
-    from app.models import Organisation
 
-    _load_domains()
-    with Session(get_engine()) as session:
-        for org in session.exec(select(Organisation)).all():
-            started = time.perf_counter()
-            rollup.rebuild(session, org.id)
-            session.commit()
-            typer.echo(f"{org.name}: rebuilt in {time.perf_counter() - started:.1f} s")
-        if session.get_bind().dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write
-            session.execute(text("ANALYZE indicator_days, indicator_presence, indicator_person_activity"))
-            session.commit()
+    _each_organisation(rollup.rebuild, "rebuilt")
+    with get_engine().begin() as conn:
+        if conn.dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write
+            conn.execute(text("ANALYZE indicator_days, indicator_presence, indicator_person_activity"))
 
 
 @app.command("bench-data")

@@ -22,7 +22,6 @@ from app.models import (
     ALL_TEAMS,
     Checkin,
     CustomField,
-    Encounter,
     EncounterPerson,
     IndicatorDay,
     IndicatorPersonActivity,
@@ -124,19 +123,6 @@ def _grouped(session: Session, stmt) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- field work
-def _encounters(s: Scope):
-    return _teams(
-        select(Encounter.id).where(
-            Encounter.org_id == s.org_id,
-            col(Encounter.deleted_at).is_(None),
-            Encounter.at >= s.since,
-            Encounter.at < s.until,
-        ),
-        Encounter.team_id,
-        s,
-    )
-
-
 def _new_persons(s: Scope):
     new = select(Person.id).where(
         Person.org_id == s.org_id,
@@ -481,31 +467,22 @@ def _persons(session: Session, scopes: list[Scope], until: date, outs: list[Indi
         .order_by(CustomField.position, CustomField.label)
     ).all()
     booleans = {f"custom:{f.label}" for f in fields if f.kind == "boolean"}
-    common = {"gender": func.coalesce(Person.gender, literal("unknown"))}
+    # The expressions grouped on, once each: gender and the custom fields are the same for every period; age and
+    # time on the street depend on the period's end. dims: per period, name -> position of its expression.
+    exprs: list = [func.coalesce(Person.gender, literal("unknown"))]
+    customs = {}
     for f in fields:
-        common[f"custom:{f.label}"] = func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown"))
-    dims = []  # per period: name -> expression
+        customs[f"custom:{f.label}"] = len(exprs)
+        exprs.append(func.coalesce(Person.custom[str(f.id)].as_string(), literal("unknown")))
+    dims = []
     for s in scopes:
         age = s.end.year - Person.birth_year
         bands = [(and_(age <= hi) if lo is None else and_(age >= lo, age <= hi), literal(k)) for k, lo, hi in AGE_BANDS]
         street = [(Person.street_since > _years_before(s.end, years), literal(k)) for k, years in STREET_BANDS]
-        dims.append(
-            {
-                "gender": common["gender"],
-                "age": case((col(Person.birth_year).is_(None), literal("unknown")), *bands, else_=literal("56_plus")),
-                "street": case(
-                    (col(Person.street_since).is_(None), literal("unknown")), *street, else_=literal("5_plus")
-                ),
-                **{name: value for name, value in common.items() if name != "gender"},
-            }
-        )
+        dims.append({"gender": 0, "age": len(exprs), "street": len(exprs) + 1, **customs})
+        exprs.append(case((col(Person.birth_year).is_(None), literal("unknown")), *bands, else_=literal("56_plus")))
+        exprs.append(case((col(Person.street_since).is_(None), literal("unknown")), *street, else_=literal("5_plus")))
     sources, hits = _who(session, scopes, until)
-    # The distinct expressions once each (gender and custom fields are the same for every period).
-    exprs: list = []
-    for d in dims:
-        for value in d.values():
-            if not any(value is e for e in exprs):
-                exprs.append(value)
     flags = [or_(false(), *conditions).label(name) for name, conditions in hits.items()]
     keys = [*[e.label(f"d{n}") for n, e in enumerate(exprs)], col(Person.deleted_at).is_(None).label("live"), *flags]
     stmt = select(*keys, func.count()).select_from(Person)
@@ -522,8 +499,7 @@ def _persons(session: Session, scopes: list[Scope], until: date, outs: list[Indi
         out.figures["checkin_persons"] = sum(int(row[-1]) for row in grouped if row[came])
         rows = [row for row in grouped if row[live] and (row[met] or row[came])]
         out.figures["people"] = sum(int(row[-1]) for row in rows)
-        for name, value in dims[i].items():
-            at = next(n for n, e in enumerate(exprs) if e is value)
+        for name, at in dims[i].items():
             counts: dict[str, int] = {}
             for row in rows:
                 key = str(row[at])
