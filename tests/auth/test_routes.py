@@ -270,3 +270,14 @@ def test_a_page_that_does_not_exist_keeps_the_menus_and_the_language_of_who_asks
         assert page.status_code == 404
         assert 'class="bottom"' in page.text and 'href="/account"' in page.text  # the menu and the account link
         assert "<h1>Introuvable</h1>" in page.text  # in the user's language
+
+
+def test_the_password_form_answers_in_place_with_the_reason(client, db):
+    org = make_org(db)
+    sign_in(client, db, make_user(db, org))
+    r = client.post(
+        "/account/password",
+        data={"current": "nope", "password": "a long new sentence", "confirm": "a long new sentence"},
+        headers={"Accept-Language": "en", "HX-Request": "true"},
+    )
+    assert r.status_code == 422 and "The current password is wrong." in r.text and "<html" not in r.text

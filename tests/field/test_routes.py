@@ -334,3 +334,10 @@ def test_the_reception_role_sees_no_need_section(client, db, org, rest_area):
     _as(client, db, reception, rest_area)
     page = client.get("/encounters/new")
     assert page.status_code == 200 and "Need / request" not in page.text
+
+
+def test_the_rounds_list_answers_an_in_page_request_with_its_rounds(client, db, org, team, worker):
+    make_round(db, org, team)
+    _as(client, db, worker, team)
+    r = client.get("/rounds", headers={"HX-Request": "true"})  # the list's "more" loads in place
+    assert r.status_code == 200 and 'id="rounds"' in r.text and "<html" not in r.text

@@ -36,6 +36,16 @@ def test_bad_periods_say_why_and_keep_what_was_typed(client, db):
         assert r.status_code == 422
 
 
+def test_the_form_answers_in_place_with_the_figures_or_the_reason(client, db):
+    org, patrol, *_ = data_set(db)
+    sign_in(client, db, make_user(db, org, "coordinator", teams=[patrol], lang="en"))
+    hx = {"HX-Request": "true"}
+    r = client.get("/indicators?start=2026-11-01&end=2026-11-30", headers=hx)
+    assert r.status_code == 200 and '<svg class="bars"' in r.text and "<html" not in r.text
+    r = client.get("/indicators?start=2026-11-30&end=2026-11-01", headers=hx)
+    assert r.status_code == 422 and "Some filters are not valid" in r.text
+
+
 def test_workers_and_steering_do_not_read_an_organisations_indicators(client, db):
     org = make_org(db)
     sign_in(client, db, make_user(db, org, "worker"))

@@ -66,6 +66,8 @@ def test_steering_reads_only_sharing_organisations_with_small_numbers_protected(
     for person_alias in ("Ana", "Bob", "Cid"):
         assert person_alias not in r.text
     assert client.get("/steering/report?start=2026-11-01&end=2026-11-30").status_code == 200
+    in_place = client.get("/steering?start=2026-11-01&end=2026-11-30", headers={"HX-Request": "true"})
+    assert in_place.status_code == 200 and "<html" not in in_place.text
     assert client.get("/").headers.get("location", "/steering").endswith("/steering")
 
 
