@@ -183,7 +183,7 @@ def retention_purge(
 ) -> None:
     """Erase the persons past their organisation's retention period, the persons deleted more than 30 days ago
     and the documents removed as long ago (with their files); delete the sync receipts older than
-    SYNC_RECEIPT_DAYS (30). Run it daily (cron, see the README)."""
+    SYNC_RECEIPT_DAYS (30) and compact the sync change log (one row per record). Run it daily (cron, see the README)."""
     from app.db import get_engine
     from app.privacy.service import GRACE_DAYS, purge
 
@@ -198,7 +198,7 @@ def retention_purge(
             f"{org.org}: {verb} {len(org.expired)} person(s) without contact for {org.retention_months} months, "
             f"{len(org.deleted)} person(s) deleted more than {GRACE_DAYS} days ago, "
             f"{len(org.removed_documents)} removed document(s), {org.receipts} sync receipt(s) older than "
-            f"{get_settings().sync_receipt_days} days"
+            f"{get_settings().sync_receipt_days} days, {org.changes} superseded sync change(s)"
             + ("" if dry_run else f" ({org.erased.rows} row(s), {org.erased.files} file(s))")
         )
     if dry_run:

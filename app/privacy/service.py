@@ -309,6 +309,7 @@ class OrgPurge:
     deleted: list[uuid.UUID] = field(default_factory=list)  # deleted more than GRACE_DAYS ago
     removed_documents: list[uuid.UUID] = field(default_factory=list)  # removed from a record GRACE_DAYS ago
     receipts: int = 0  # answers kept for changes pushed by phones, older than SYNC_RECEIPT_DAYS
+    changes: int = 0  # rows of the sync change log that a later row of the same record made useless
     erased: Erasure = field(default_factory=Erasure)
 
 
@@ -345,8 +346,8 @@ def purge(
 ) -> list[OrgPurge]:
     """Apply every organisation's retention period: erase the persons without contact for longer than it (a
     consultation done counts as a contact), the persons deleted more than GRACE_DAYS ago, and the documents
-    removed as long ago; delete the sync receipts older than SYNC_RECEIPT_DAYS. With `dry_run`, only say what
-    would go. Each erasure is audited."""
+    removed as long ago; delete the sync receipts older than SYNC_RECEIPT_DAYS and the change-log rows a later
+    one of the same record made useless. With `dry_run`, only say what would go. Each erasure is audited."""
     now = now or utcnow()
     stmt = select(Organisation).where(col(Organisation.deleted_at).is_(None)).order_by(Organisation.name)
     if org_id is not None:
@@ -357,6 +358,7 @@ def purge(
         report.append(plan)
         receipts_before = now - timedelta(days=get_settings().sync_receipt_days)
         plan.receipts = sync.purge_receipts(session, org.id, receipts_before, dry_run=dry_run)
+        plan.changes = sync.compact_changes(session, org.id, dry_run=dry_run)
         if dry_run:
             continue
         for reason, ids in (("retention", plan.expired), ("deleted", plan.deleted)):

@@ -90,6 +90,29 @@ def purge_receipts(session: Session, org_id: uuid.UUID, before: datetime, *, dry
     return session.exec(delete(SyncReceipt).where(*old)).rowcount or 0  # type: ignore[call-overload]
 
 
+def compact_changes(session: Session, org_id: uuid.UUID, *, dry_run: bool = False) -> int:
+    """Delete the organisation's change-log rows that a later row of the same record makes useless (the daily
+    purge); returns how many (would) go. A pull answers with each changed record's current state, so the latest
+    row of a record answers every cursor: a phone whose cursor is before it gets the record, one whose cursor is
+    past it had already passed the older rows too. The log then holds one row per record (or tombstone) instead of
+    one per change. Only committed rows are seen here; a row still being written is never touched."""
+    latest_first = (col(SyncChange.txid).desc(), col(SyncChange.seq).desc())
+    ranked = (
+        select(
+            SyncChange.seq,
+            func.row_number()
+            .over(partition_by=(SyncChange.entity, SyncChange.entity_id), order_by=latest_first)
+            .label("rank"),
+        )
+        .where(SyncChange.org_id == org_id)
+        .subquery()
+    )
+    stale = select(ranked.c.seq).where(ranked.c.rank > 1)
+    if dry_run:
+        return session.exec(select(func.count()).select_from(stale.subquery())).one()
+    return session.exec(delete(SyncChange).where(col(SyncChange.seq).in_(stale))).rowcount or 0  # type: ignore[call-overload]
+
+
 # ---------------------------------------------------------------- push
 def _form(model, values: dict):
     """The service's form from JSON or from a form captured on the phone (a list field may come as one value)."""

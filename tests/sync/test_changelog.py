@@ -102,3 +102,43 @@ def test_another_organisations_bulk_changes_are_not_pulled(db, org, team, actor)
     their_actor = actor_for(make_user(db, other_org, role="worker", teams=[other_team]), other_team)
     seen = {c["id"] for c in _all(db, their_actor)[0] if c["deleted"]}
     assert {str(theirs.id), str(enc.id)} <= seen
+
+
+def test_the_daily_compaction_keeps_one_row_per_record_and_every_phone_still_gets_the_same_records(
+    db, org, team, actor
+):
+    from sqlmodel import func, select
+
+    from app.models import SyncChange
+
+    karim = make_person(db, org, "Karim", teams=[team])
+    gone = make_person(db, org, "Parti", teams=[team])
+    first = make_encounter(db, org, team, [karim])
+    _before, cursor = _all(db, actor)  # a phone up to date here; another one never pulled
+    for alias in ("Karim B.", "Karim Ben"):  # two edits after the phone's cursor
+        karim.alias = alias
+        db.add(karim)
+        db.flush()
+    gone.deleted_at = utcnow()
+    db.add(gone)
+    db.flush()
+    later = make_encounter(db, org, team, [karim, gone])
+
+    def state(changes):
+        return sorted((c["type"], c["id"], c["deleted"], c.get("version")) for c in changes)
+
+    since, everything = state(_all(db, actor, cursor)[0]), state(_all(db, actor)[0])
+    rows = db.exec(select(func.count()).select_from(SyncChange).where(SyncChange.org_id == org.id)).one()
+    assert service.compact_changes(db, org.id, dry_run=True) > 0
+    assert db.exec(select(func.count()).select_from(SyncChange)).one() == rows  # a dry run deletes nothing
+
+    gone_rows = service.compact_changes(db, org.id)
+
+    records = db.exec(
+        select(func.count()).select_from(select(SyncChange.entity, SyncChange.entity_id).distinct().subquery())
+    ).one()
+    assert gone_rows > 0 and rows - gone_rows == records  # one row per record left
+    assert state(_all(db, actor, cursor)[0]) == since  # the edits and the tombstone after the cursor still come
+    assert state(_all(db, actor)[0]) == everything
+    assert ("person", str(karim.id)) in {(c["type"], c["id"]) for c in _all(db, actor, cursor)[0]}
+    assert {str(first.id), str(later.id)} <= {c["id"] for c in _all(db, actor)[0]}
