@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=300, help="requests")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--callees", default="", help="also rank what this frame calls")
+    ap.add_argument("--libraries", action="store_true", help="also rank where the samples end, by library (self time)")
     args = ap.parse_args()
     from app.bench_data import BENCH_PASSWORD, BENCH_TOTP_SECRET
 
@@ -48,8 +49,10 @@ def main() -> None:
             scenario.send(client, ctx, 10_000 + i)
         worker = (run.children(proc.pid) or [proc.pid])[0]
         spy = subprocess.Popen(  # noqa: S603 (our own tool on our own process)
+            # --gil: only the thread holding the GIL, i.e. Python's own CPU (without it a thread waiting for
+            # PostgreSQL's answer inside psycopg counts as busy, half the samples of a page).
             [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(worker), "-r", "100", "-f", "raw"]
-            + ["-o", str(raw)],
+            + ["--gil", "-o", str(raw)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -66,7 +69,7 @@ def main() -> None:
         run.stop(proc)
     each = f"{1000 * wall / args.n:.1f} ms each, server CPU {cpu / args.n:.1f} ms each"
     print(f"{scenario.name}: {args.n} requests one after another, {each}")
-    inclusive, callees, total = collections.Counter(), collections.Counter(), 0
+    inclusive, callees, libraries, total = collections.Counter(), collections.Counter(), collections.Counter(), 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
@@ -74,6 +77,7 @@ def main() -> None:
             continue
         n = int(count)
         total += n
+        libraries[_library(frames[-1])] += n
         for f in set(frames):
             if "(app/" in f or ".html:" in f:
                 inclusive[f] += n
@@ -86,10 +90,25 @@ def main() -> None:
     print(f"{total} samples in the app")
     for frame, n in inclusive.most_common(args.top):
         print(f"{100 * n / total:5.1f}%  {frame[:140]}")
+    if args.libraries:
+        print("--- where the samples end (self time), by library")
+        for lib, n in libraries.most_common(args.top):
+            print(f"{100 * n / total:5.1f}%  {lib}")
     if args.callees:
         print(f"--- called from {args.callees}")
         for frame, n in callees.most_common(args.top):
             print(f"{100 * n / total:5.1f}%  {frame[:140]}")
+
+
+def _library(frame: str) -> str:
+    """The package of a frame's file (py-spy names files from their package: "sqlalchemy/engine/base.py:1678"),
+    the app's module, or the templates."""
+    where = frame[frame.rfind("(") + 1 :].rstrip(")")
+    if ".html:" in where:
+        return "templates"
+    if where.startswith("app/"):
+        return "app/" + where.split("/")[1].split(":")[0]
+    return where.split("/", 1)[0] if "/" in where else "python (standard library, builtins)"
 
 
 if __name__ == "__main__":
