@@ -3,9 +3,11 @@
 import logging
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 from starlette.requests import Request
 
@@ -14,6 +16,27 @@ from app.config import get_settings
 TOUCH = "touch_user_session"  # session.info key: the sign-in session seen by this request (app/auth/service.py)
 # Pages read with GET that write: the indicators bring their kept figures up to date first (app/indicators/rollup.py).
 WRITING_READS = ("/indicators", "/steering")
+
+
+MEMO = "memo"  # session.info key: what several parts of one page read (see memo)
+
+
+def memo(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per session (one request) for `key`: what several parts of one page read alike (the
+    organisation's custom fields, a person's procedures for both the summary and the timeline). Forgotten at every
+    flush, and not used while changes wait to be flushed: a request that writes never reads back what it read
+    before writing."""
+    if session.new or session.deleted or session.dirty:
+        return compute()
+    cache = session.info.setdefault(MEMO, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_memo(session, _ctx):
+    session.info.pop(MEMO, None)
 
 
 def make_engine(url: str) -> Engine:

@@ -15,6 +15,7 @@ import pstats
 import statistics
 import sys
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("-n", type=int, default=30, help="requests per scenario")
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--sql", action="store_true", help="print the statements of one request")
+    ap.add_argument("--sql", action="store_true", help="the statements of one request, and where from")
     ap.add_argument("--cpu", action="store_true", help="CPU time per function and request, every thread (yappi)")
     args = ap.parse_args()
     url = args.url or f"{run.PG}/parcours_bench_{args.persons // 1000}k"
@@ -50,16 +51,23 @@ def main() -> None:
     from app.main import create_app
 
     engine = get_engine()
-    log: list[tuple[str, float]] = []
+    log: list[tuple[str, float, str]] = []
     starts: dict[int, float] = {}
+    callers: dict[int, str] = {}
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, params, context, executemany):
         starts[id(cursor)] = time.perf_counter()
+        if args.sql:  # the app's frames that led to this statement, innermost last
+            frames = [f for f in traceback.extract_stack() if "/app/" in f.filename]
+            callers[id(cursor)] = " < ".join(
+                f"{f.filename.split('/app/')[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-3:])
+            )
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn, cursor, statement, params, context, executemany):
-        log.append((statement, (time.perf_counter() - starts.pop(id(cursor), time.perf_counter())) * 1000))
+        ms = (time.perf_counter() - starts.pop(id(cursor), time.perf_counter())) * 1000
+        log.append((statement, ms, callers.pop(id(cursor), "")))
 
     app_ = create_app()
     clients: dict[str, TestClient] = {}
@@ -98,7 +106,7 @@ def main() -> None:
                 prof.disable()
             assert r.status_code < 400, (s.name, r.status_code, r.text[:300])
             queries.append(len(log))
-            sql_ms.append(sum(ms for _, ms in log))
+            sql_ms.append(sum(ms for _, ms, _where in log))
         print(
             f"{s.name:<34} n {args.n}  median {statistics.median(walls):7.1f} ms  max {max(walls):7.1f}  "
             f"queries {statistics.median(queries):4.0f}  sql {statistics.median(sql_ms):6.1f} ms",
@@ -133,8 +141,8 @@ def main() -> None:
                 print(f"    {f.tsub * 1000 / args.n:7.2f} {f.ttot * 1000 / args.n:7.2f}  {f.name[:60]:<60} {where}")
                 shown += 1
         if args.sql:
-            for stmt, ms in log:
-                print(f"    {ms:6.2f} ms  {' '.join(stmt.split())[:220]}")
+            for stmt, ms, where in log:
+                print(f"    {ms:6.2f} ms  {' '.join(stmt.split())[:100]}\n               {where}")
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
 

@@ -19,6 +19,7 @@ from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
 from app.crypto import encrypted_column, seal, unseal
+from app.db import memo
 from app.field import report
 from app.field.days import day_bounds, working_day
 from app.i18n import _, lazy
@@ -140,7 +141,7 @@ def work_day(team: Team | None, at: datetime | None = None) -> WorkDay:
 
 def actor_day(session: Session, actor: Actor) -> WorkDay:
     """The working day of the team the actor works with today (what "overdue" means on the pages they see)."""
-    team = session.get(Team, actor.team_id) if actor.team_id else None
+    team = memo(session, ("team", actor.team_id), lambda: session.get(Team, actor.team_id)) if actor.team_id else None
     return work_day(team if team is not None and team.org_id == actor.org_id else None)
 
 
@@ -436,7 +437,8 @@ def person_list(
         stmt = stmt.where(Need.created_at < before).order_by(col(Need.created_at).desc())
     else:
         stmt = stmt.order_by(col(Need.status).in_(OPEN).desc(), col(Need.created_at).desc())
-    return rows_for(session, actor, list(session.exec(stmt.limit(limit))), actor_day(session, actor))
+    needs = list(session.exec(stmt.limit(limit)))
+    return rows_for(session, actor, needs, actor_day(session, actor) if needs else None)
 
 
 def week(session: Session, actor: Actor, team: Team, start: date) -> list[tuple[date, list[NeedRow]]]:

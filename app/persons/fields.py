@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version, list_teams
 from app.audit.service import record
+from app.db import memo
 from app.i18n import _, lazy
 from app.models import CustomField, ExitReason, utcnow
 from app.persons.forms import CustomFieldForm, ExitReasonForm
@@ -49,12 +50,18 @@ def list_fields(
 ) -> list[CustomField]:
     """The organisation's fields of one scope: "person" (on the person record), "observation" (on territory
     observations) or "medical" (in the medical file, for health roles only: app/health/service.py). None: the
-    person and observation fields together, for their admin page."""
-    stmt = scoped(CustomField, actor)
-    stmt = stmt.where(CustomField.scope == scope) if scope else stmt.where(col(CustomField.scope).in_(SCOPE_LABELS))
-    if not include_archived:
-        stmt = stmt.where(col(CustomField.archived_at).is_(None))
-    return list(session.exec(stmt.order_by(col(CustomField.archived_at).is_not(None), CustomField.position)))
+    person and observation fields together, for their admin page. Read once per request (a person's page shows
+    them on the card and names them in the history)."""
+
+    def read() -> list[CustomField]:
+        stmt = scoped(CustomField, actor)
+        where = CustomField.scope == scope if scope else col(CustomField.scope).in_(SCOPE_LABELS)
+        stmt = stmt.where(where)
+        if not include_archived:
+            stmt = stmt.where(col(CustomField.archived_at).is_(None))
+        return list(session.exec(stmt.order_by(col(CustomField.archived_at).is_not(None), CustomField.position)))
+
+    return list(memo(session, ("custom_fields", actor.org_id, scope, include_archived), read))
 
 
 def get_field(session: Session, actor: Actor, field_id: uuid.UUID) -> CustomField:

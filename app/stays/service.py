@@ -18,6 +18,7 @@ from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
 from app.crypto import encrypted_column, seal, unseal
+from app.db import memo
 from app.errors import Invalid, NotFound
 from app.i18n import _, lazy
 from app.models import IncomingReferral, Person, Procedure, Referral, Stay, Structure, Team, utcnow
@@ -383,15 +384,15 @@ def person_stays(session: Session, actor: Actor, person_id: uuid.UUID, limit: in
 
 # ---------------------------------------------------------------- procedures
 def person_procedures(session: Session, actor: Actor, person_id: uuid.UUID) -> list[Procedure]:
+    """A person's procedures, newest first (read once per request: the person's page shows them in its summary
+    and its timeline)."""
     actor.require("stays.read")
-    return list(
-        session.exec(
-            scoped(Procedure, actor)
-            .where(Procedure.person_id == person_id)
-            .order_by(col(Procedure.started_on).desc())
-            .limit(100)
-        )
-    )
+
+    def read() -> list[Procedure]:
+        stmt = scoped(Procedure, actor).where(Procedure.person_id == person_id)
+        return list(session.exec(stmt.order_by(col(Procedure.started_on).desc()).limit(100)))
+
+    return list(memo(session, ("procedures", actor.org_id, person_id), read))
 
 
 def add_procedure(session: Session, actor: Actor, form: ProcedureForm) -> Procedure:
