@@ -229,8 +229,7 @@ def record_encounter(session: Session, actor: Actor, form: EncounterForm, raw: M
     seal(session, encounter, "note", form.note)
     seal(session, encounter, "health_care", form.health_care)
     seal(session, encounter, "health_note", form.health_note)
-    session.add(encounter)
-    session.flush()
+    session.add(encounter)  # flushed with its persons, materials and services below: one change-log row for all
     new_ids = {p.id for p in created}
     org_id = encounter.org_id
     for person in {p.id: p for p in [*persons, *created]}.values():
