@@ -191,8 +191,7 @@ def check_in(session: Session, actor: Actor, form: CheckinForm) -> Checkin:
         arrived_at=at,
         author_id=actor.user_id,
     )
-    session.add(checkin)
-    session.flush()
+    session.add(checkin)  # flushed with its services and the person's last contact below
     for service_id in service_ids:
         session.add(CheckinServiceUse(checkin_id=checkin.id, service_id=service_id, org_id=checkin.org_id))
     if person is not None:
