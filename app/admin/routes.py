@@ -3,7 +3,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.admin import service
 from app.admin.forms import TeamForm, UserForm
@@ -217,7 +217,7 @@ class AuditFilter(BaseModel):
     action: str | None = None
     day_from: date | None = None
     day_to: date | None = None
-    page: int = 1
+    page: int = Field(default=1, ge=1, le=100000)
 
 
 @router.get("/audit")
