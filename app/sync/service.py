@@ -135,11 +135,12 @@ def _raw(data: dict, prefix: str, given: dict | None) -> dict[str, str]:
 
 def _survivor(session: Session, actor: Actor, person_id: Any) -> Any:
     """A person picked on the phone may have been merged meanwhile: the record goes to the survivor. An id that
-    leads nowhere is left as it is, for the service to refuse it with its own message."""
+    leads nowhere is left as it is (as text: JSON may carry any value), for the service to refuse it with its own
+    message."""
     try:
         return str(persons.resolve(session, actor, person_id).id)
     except (NotFound, Forbidden, ValueError):
-        return person_id
+        return person_id if person_id is None or isinstance(person_id, str) else str(person_id)
 
 
 def _create(session: Session, actor: Actor, change: Change) -> int:
@@ -255,9 +256,11 @@ def push(session: Session, actor: Actor, changes: list[Change]) -> list[Result]:
 def parse_cursor(cursor: str | None) -> tuple[int, int]:
     try:
         txid, seq = (int(x) for x in (cursor or "0.0").split("."))
-        return txid, seq
     except ValueError:
-        raise FieldErrors({"cursor": _("This cursor is not valid: pull again from the start.")}) from None
+        txid = seq = -1
+    if not (0 <= txid < 2**63 and 0 <= seq < 2**63):  # what the database's bigint columns can hold
+        raise FieldErrors({"cursor": _("This cursor is not valid: pull again from the start.")})
+    return txid, seq
 
 
 # The oldest transaction still running that may write this database's change log: the in-progress ids of the

@@ -290,3 +290,16 @@ def test_a_person_merged_meanwhile_still_gets_what_was_recorded_offline(client, 
     linked = db.exec(select(EncounterPerson.person_id).where(EncounterPerson.encounter_id == uuid.UUID(enc["id"])))
     assert list(linked) == [keep.id]
     assert db.get(PersonNote, uuid.UUID(note["id"])).person_id == keep.id
+
+
+def test_values_of_the_wrong_kind_are_refused_with_a_reason_not_a_crash(client, db, org, team, worker):
+    _as(client, db, worker, team)
+    karim = make_person(db, org, "Karim", teams=[team])
+    for person_ids in ({"a": 1}, [[str(karim.id)]], 12, [None]):  # JSON may carry anything where ids are expected
+        result = push(client, ch("encounter", {"person_ids": person_ids}))[0]
+        assert result["status"] == "rejected" and result["code"] == 422 and result["errors"], person_ids
+    assert push(client, ch("checkin", {"person_id": {"a": 1}}))[0]["status"] == "rejected"
+    assert count(db, Encounter) == 0 and count(db, Checkin) == 0
+    for cursor in ("99999999999999999999999.1", "1.99999999999999999999999", "-1.-1"):  # beyond a bigint, negative
+        bad = client.get("/api/sync/pull", params={"cursor": cursor})
+        assert bad.status_code == 422 and "pull again from the start" in bad.json()["message"], cursor
