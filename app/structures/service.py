@@ -220,7 +220,7 @@ def _opening_value(raw: str) -> str:
 def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     if len(data) > IMPORT_MAX_BYTES:
         raise Invalid(_("This file is too big: at most 2 MB."))
-    text = _decode(data)
+    text = _decode(data).replace("\x00", "")  # never meant, and PostgreSQL refuses it in text
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)

@@ -144,3 +144,10 @@ def test_an_import_with_errors_imports_nothing_and_says_which_line_and_why(db, o
         service.import_csv(db, coordinator, b"nom;type\nA;B\n")
     with pytest.raises(Invalid, match="too big"):
         service.import_csv(db, coordinator, b"name,kind\n" + b"x" * (service.IMPORT_MAX_BYTES + 1))
+
+
+def test_an_import_file_holding_nul_characters_is_read_without_them(db, org, coordinator):
+    """A spreadsheet export can carry NUL characters (PostgreSQL refuses them in text: the import crashed)."""
+    report = service.import_csv(db, coordinator, b"name,kind\nCSAPA\x00 Riquet,csapa\n")
+    assert report.ok and report.created == 1
+    assert db.exec(select(Structure).where(Structure.name == "CSAPA Riquet")).one().kind == "csapa"
