@@ -11,7 +11,8 @@ from tests.test_isolation import endpoints
 
 NUMBERS = ["page", "days", "waiting_days", "limit", "year"]
 OTHERS = ["q", "status", "team_id", "person_id", "worker_id", "category_id", "name", "view", "start", "end",
-          "day_from", "day_to", "before", "cursor", "user_id", "action", "person"]  # fmt: skip
+          "day_from", "day_to", "before", "cursor", "user_id", "action", "person", "alias", "new_alias", "exclude",
+          "mode", "figure", "code", "from", "to"]  # fmt: skip
 VALUES = ["-1", "99999999999999999999999", "abc", "2026-13-45", "\x00"]
 
 
