@@ -200,17 +200,17 @@ def _message(err: dict[str, Any]) -> str:
     return _("This value is not valid.")
 
 
-def _no_nul(value: Any) -> Any:
+def no_nul(value: Any) -> Any:
     """A NUL character is never part of what someone typed, and PostgreSQL refuses it in text (a 500): dropped."""
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, list):
-        return [_no_nul(v) for v in value]
+        return [no_nul(v) for v in value]
     return value
 
 
 def validate_form(model: type[T], values: dict[str, Any]) -> FormResult[T]:
-    values = {k: _no_nul(v) for k, v in values.items()}
+    values = {k: no_nul(v) for k, v in values.items()}
     clean = {k: v for k, v in values.items() if v not in ("", None, [])}
     try:
         return FormResult(model.model_validate(clean), values)

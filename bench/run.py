@@ -247,8 +247,6 @@ def forget_earlier_runs(session, org) -> int:
     """Delete the encounters and check-ins that earlier runs wrote through the app (found by their audit rows: the
     generator writes none), so that every run measures the same data set. Without this, the bench team's day held
     7,000 encounters after a day of runs, and its home page measured that rather than a team's day."""
-    import uuid
-
     from sqlalchemy import delete, select
 
     from app.models import (

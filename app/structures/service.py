@@ -18,7 +18,7 @@ from app.models import ReferralInbox, Structure, Team, utcnow
 from app.persons.codes import ALPHABET
 from app.referrals import crossing
 from app.structures.forms import OPENINGS, STRUCTURE_KINDS, StructureFilter, StructureForm
-from app.web import validate_form
+from app.web import no_nul, validate_form
 
 PAGE_SIZE = 50
 OPTIONS_LIMIT = 1000  # a directory is hundreds of structures; a select never holds more than this
@@ -220,7 +220,7 @@ def _opening_value(raw: str) -> str:
 def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     if len(data) > IMPORT_MAX_BYTES:
         raise Invalid(_("This file is too big: at most 2 MB."))
-    text = _decode(data).replace("\x00", "")  # never meant, and PostgreSQL refuses it in text
+    text = no_nul(_decode(data))  # the names are looked up before the lines go through validate_form
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
