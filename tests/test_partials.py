@@ -125,3 +125,11 @@ def test_every_block_rendered_alone_imports_the_macros_it_calls():
         own = {m.replace(" with context", "") for m in imported(body)}
         missing += [(template, block, m) for m in called - own]
     assert missing == []
+
+
+def test_a_list_whose_filters_are_not_valid_says_so(client, db, org, team):
+    make_structure(db, org, "CHU Nord")
+    _as(client, db, org, team, "coordinator")
+    for url in ("/structures?page=-1", "/referrals?page=0", "/referrals/inbox?page=abc"):
+        page = client.get(url, headers={"Accept-Language": "en"})
+        assert page.status_code == 200 and "Some filters are not valid and were ignored." in page.text, url

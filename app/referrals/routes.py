@@ -62,6 +62,7 @@ def inbox(request: Request, actor: ActorDep, session: SessionDep):
         "rows": rows,
         "more_url": "/referrals/inbox?" + urlencode({**params, "page": f.page + 1}) if more else None,
         "filters": filt.values,
+        "errors": filt.errors,
         "f": f,
         "teams": list_teams(session, actor),
         "waiting": service.team_waiting_list(session, actor, f.team_id) if f.team_id else [],
