@@ -12,7 +12,7 @@ from app.deps import ActorDep, SessionDep, StreamSessionDep
 from app.errors import Invalid
 from app.i18n import _
 from app.indicators import exports
-from app.web import local_dt, render, validate_form
+from app.web import is_partial, local_dt, render, validate_form
 
 router = APIRouter()
 FIELDS = ("team", "worker", "category", "days", "waiting_days", "name", "page")
@@ -37,9 +37,28 @@ def _filters(request: Request, session, actor):
     return form, f, values, errors
 
 
-def _ctx(request, session, actor):
+PAGES = {"summary": "/caseload", "list": "/caseload/list"}
+
+
+def _ctx(request, session, actor, at: str = "summary"):
+    """The filters, and the filter panel's state: open when a filter is set or refused (or asked open), and only
+    then with its choices (every team and worker of the organisation, hundreds in a large one). A closed panel loads
+    its form from /caseload/filters when opened."""
     form, f, values, errors = _filters(request, session, actor)
-    return {"form": form, "filters": f, "values": values, "errors": errors, **service.choices(session, actor)}
+    ctx = {"form": form, "filters": f, "values": values, "errors": errors, "at": at, "action": PAGES[at]}
+    ctx["filters_open"] = bool(errors) or f != service.Filters() or request.query_params.get("filters") == "open"
+    if ctx["filters_open"] and not is_partial(request):
+        ctx.update(service.choices(session, actor))
+    return ctx
+
+
+@router.get("/caseload/filters")
+def caseload_filters(request: Request, actor: ActorDep, session: SessionDep):
+    """The filter form of the summary or of a list, for its panel opened on the page."""
+    at = request.query_params.get("at")
+    ctx = _ctx(request, session, actor, at if at in PAGES else "summary")
+    ctx.update(service.choices(session, actor))
+    return render(request, "caseload/_filter_form.html", ctx)
 
 
 @router.get("/caseload")
@@ -52,7 +71,7 @@ def caseload(request: Request, actor: ActorDep, session: SessionDep):
 
 @router.get("/caseload/list")
 def caseload_list(request: Request, actor: ActorDep, session: SessionDep):
-    ctx = _ctx(request, session, actor)
+    ctx = _ctx(request, session, actor, "list")
     form, f = ctx["form"], ctx["filters"]
     ctx["lines"], ctx["more"] = service.lines(session, actor, form.name, f, form.page)
     ctx["title"] = service.title(form.name, f)
@@ -64,8 +83,7 @@ def caseload_export(
     request: Request, fmt: exports.Format, actor: ActorDep, session: SessionDep, reader: StreamSessionDep
 ):
     actor.require("exports")
-    ctx = _ctx(request, session, actor)
-    form, f = ctx["form"], ctx["filters"]
+    form, f, _values, _errors = _filters(request, session, actor)
     title = service.title(form.name, f)
     n = service.count(session, actor, form.name, f)
     audit.record(session, actor, "export.caseload", details={"list": form.name, "format": fmt, "rows": n})

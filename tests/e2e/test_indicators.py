@@ -15,6 +15,8 @@ def test_a_coordinator_reviews_the_caseload_and_opens_a_person(page):
     active = page.locator('[data-count="active"]')
     total = int(active.inner_text())
     assert total > 0
+    expect(page.locator("#f-team")).to_have_count(0)  # the filters come when asked for
+    page.get_by_text(re.compile("^(Filtres|Filters)$")).click()
     page.select_option("#f-team", label="Maraude Stalingrad")
     page.get_by_role("button", name=re.compile("Afficher|Show")).click()
     expect(page.locator(".htmx-request")).to_have_count(0)

@@ -75,6 +75,26 @@ def test_coordinator_reviews_the_lists_and_each_line_opens_the_person(client, db
     assert counts(client.get("/caseload?days=90").text)["not_seen"] == 0
 
 
+def test_the_filter_panel_is_closed_until_a_filter_is_set_and_its_form_loads_when_opened(client, db):
+    """A large organisation has hundreds of teams and workers: the summary and the lists offer them only when the
+    filters are opened (or a filter is set), not on every visit."""
+    org, patrol, shelter, gone, late = world(db)
+    sign_in(client, db, make_user(db, org, "coordinator", lang="en"))
+    closed = client.get("/caseload/list?name=not_seen").text
+    assert "Patrol" not in closed and 'id="f-team"' not in closed
+    assert 'hx-get="/caseload/filters?at=list&amp;name=not_seen"' in closed
+    assert 'href="/caseload/list?name=not_seen&amp;filters=open"' in closed  # the same without htmx
+    form = client.get("/caseload/filters?at=list&name=not_seen&days=45")
+    assert form.status_code == 200 and "<html" not in form.text
+    assert 'action="/caseload/list"' in form.text and 'name="name" value="not_seen"' in form.text
+    assert f'<option value="{patrol.id}">Patrol</option>' in form.text and 'value="45"' in form.text
+    opened = client.get(f"/caseload?team={patrol.id}").text  # a filter set: the panel is open, the team chosen
+    assert "<details" in opened and " open" in opened.split("<details", 1)[1].split(">", 1)[0]
+    assert f'<option value="{patrol.id}" selected>Patrol</option>' in opened
+    assert 'id="f-team"' in client.get("/caseload?filters=open").text
+    assert client.get("/caseload/filters?at=elsewhere").status_code == 200  # an unknown page: the summary's form
+
+
 def test_bad_filters_are_explained_never_a_500(client, db):
     org = make_org(db)
     sign_in(client, db, make_user(db, org, "coordinator", lang="en"))
