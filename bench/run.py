@@ -546,7 +546,7 @@ def markdown(results: dict) -> str:
         f"Python {m['python']}; `parcours serve --workers {results.get('workers', 1)}`; "
         f"{results['concurrency']} concurrent clients, "
         f"{results['requests']} requests per scenario. Milliseconds, client side on loopback (server's own "
-        "`Server-Timing` p95 in brackets). The machine is shared (other test suites ran at the same time): "
+        "`Server-Timing` p95 in brackets). The machine is a shared virtual one (its neighbours' load varies): "
         "the load average is given per scenario, figures are noisy.",
         "",
     ]
