@@ -24,8 +24,8 @@ MEMO = "memo"  # session.info key: what several parts of one page read (see memo
 def memo(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
     """`compute()` once per session (one request) for `key`: what several parts of one page read alike (the
     organisation's custom fields, a person's procedures for both the summary and the timeline). Forgotten at every
-    flush, and not used while changes wait to be flushed: a request that writes never reads back what it read
-    before writing."""
+    flush and rollback, and not used while changes wait to be flushed: a request that writes never reads back what it
+    read before writing."""
     if session.new or session.deleted or session.dirty:
         return compute()
     cache = session.info.setdefault(MEMO, {})
@@ -35,6 +35,7 @@ def memo(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
 
 
 @event.listens_for(OrmSession, "after_flush")
+@event.listens_for(OrmSession, "after_soft_rollback")  # a refused form's route rolls back, then shows the form again
 def _forget_memo(session, _ctx):
     session.info.pop(MEMO, None)
 

@@ -5,7 +5,7 @@ archived, never deleted: an archived entry stays readable on old records and is 
 typed on forms (m_<id>, found_<id>, collected_<id>) are checked here."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import union_all
 from sqlmodel import Session, col, func, select
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
+from app.db import memo
 from app.field.forms import MaterialForm, ServiceForm
 from app.i18n import _, lazy
 from app.models import FieldService, Material, utcnow
@@ -92,18 +93,22 @@ def set_material_archived(session: Session, actor: Actor, material: Material, ar
 
 
 def parse_quantities(
-    raw: Mapping[str, str], prefix: str, catalogue: Mapping[uuid.UUID, Material]
+    raw: Mapping[str, str], prefix: str, load: Callable[[], Mapping[uuid.UUID, Material]]
 ) -> tuple[dict[uuid.UUID, int], dict[str, str]]:
     """Quantities typed in inputs named <prefix><material id>: {material id: n > 0}, and errors keyed by input
-    name. An empty box or 0 means none. `catalogue` holds the organisation's materials, archived ones included."""
+    name. An empty box or 0 means none. `load()` gives the organisation's materials, archived ones included: read
+    only when a quantity was typed (an encounter with no material reads no catalogue)."""
     out: dict[uuid.UUID, int] = {}
     errors: dict[str, str] = {}
+    catalogue: Mapping[uuid.UUID, Material] | None = None
     for name, value in raw.items():
         if not name.startswith(prefix):
             continue
         text = str(value).strip()
         if text in ("", "0"):
             continue
+        if catalogue is None:
+            catalogue = load()
         try:
             material = catalogue.get(uuid.UUID(name[len(prefix) :]))
         except ValueError:
@@ -126,8 +131,13 @@ def parse_quantities(
 
 
 def material_map(session: Session, actor: Actor) -> dict[uuid.UUID, Material]:
-    """Every material of the organisation (archived too), by id: what parse_quantities checks against."""
-    return {m.id: m for m in materials(session, actor, include_archived=True)}
+    """Every material of the organisation (archived too), by id: what parse_quantities checks against (read once
+    per request: an observation checks two sets of quantities, a refused form shows them again)."""
+    return memo(
+        session,
+        ("materials", actor.org_id),
+        lambda: {m.id: m for m in materials(session, actor, include_archived=True)},
+    )
 
 
 def shown_materials(catalogue: Mapping[uuid.UUID, Material], values: Mapping[str, object]) -> list[Material]:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
@@ -183,7 +184,7 @@ def record_encounter(session: Session, actor: Actor, form: EncounterForm, raw: M
         service_ids = catalogue.check_services(session, actor, "encounter", form.service_ids)
     except FieldErrors as exc:
         errors.update(exc.errors)
-    quantities, quantity_errors = catalogue.parse_quantities(raw, "m_", catalogue.material_map(session, actor))
+    quantities, quantity_errors = catalogue.parse_quantities(raw, "m_", partial(catalogue.material_map, session, actor))
     errors.update(quantity_errors)
     need_form = None
     try:  # checked now, created once the persons exist: nothing is written when any part is wrong

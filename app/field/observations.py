@@ -5,6 +5,7 @@ organisation's custom observation fields (CustomField of scope "observation", ap
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlmodel import Session, col, select
 
@@ -47,7 +48,7 @@ def record_observation(
         territory_id, place_id = territories.resolve_where(session, actor, form.where)
     except FieldErrors as exc:
         errors.update(exc.errors)
-    materials = catalogue.material_map(session, actor)
+    materials = partial(catalogue.material_map, session, actor)
     found, found_errors = catalogue.parse_quantities(raw, "found_", materials)
     collected, collected_errors = catalogue.parse_quantities(raw, "collected_", materials)
     custom, custom_errors = fields.parse_custom(custom_fields(session, actor), custom_raw)

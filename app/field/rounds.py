@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import Session, col, func, select
 
@@ -152,7 +153,7 @@ def add_anonymous(
         if existing.org_id != actor.org_id:
             raise FieldErrors({"__all__": _("This form was already used. Reload the page.")})
         return existing
-    quantities, errors = catalogue.parse_quantities(raw, "m_", catalogue.material_map(session, actor))
+    quantities, errors = catalogue.parse_quantities(raw, "m_", partial(catalogue.material_map, session, actor))
     if errors:
         raise FieldErrors(errors)
     contact = AnonymousContact(
