@@ -107,11 +107,22 @@ def _candidates(
         lookups.append(col(PersonName.key) == qk)
     if len(qk) >= 3:  # a shorter sound key would match half the names: the letters typed say more
         lookups.append(prefix_clause(PersonName.key, qk, dialect))
-    for clause in lookups:
-        for pid, norm, key, primary, last in session.execute(base.where(clause).limit(CANDIDATES)):
+
+    def read(stmt) -> int:
+        rows = session.execute(stmt.limit(CANDIDATES)).all()
+        for pid, norm, key, primary, last in rows:
             score = _score(qn, qk, norm, key, primary)
             if pid not in found or score > found[pid][0]:
                 found[pid] = (score, primary, last)
+        return len(rows)
+
+    counts = [read(base.where(clause)) for clause in lookups]
+    if counts[0] == CANDIDATES:
+        # The names starting with the letters typed fill the range: a name many share ("karim", 2,000 of 100,000
+        # persons) then gives an arbitrary few of its holders, in the index's order, and the one met yesterday
+        # could be left out (and created twice). The exact name is read again, most recently met first: a cost
+        # only for such names, in proportion to how many hold them.
+        read(base.where(col(PersonName.norm) == qn).order_by(col(Person.last_contact_at).desc()))
     code = codes.clean_code(text)
     if code:
         person = session.exec(select(Person).where(Person.org_id == actor.org_id, Person.code == code)).first()

@@ -177,6 +177,21 @@ def test_search_tolerates_spelling_variants_and_ranks_the_best_first(db, actor, 
     assert names(search.search(db, actor, SearchForm(q="moh")).rows)[0] == "Mohamed"  # prefix while typing
 
 
+def test_a_name_many_share_finds_the_most_recently_met_first(db, actor, org, monkeypatch):
+    """A large organisation has thousands of "Karim": each index range gives only CANDIDATES rows, in the index's
+    order, so the Karim met yesterday could be left out and the worker, not finding him, would create him twice.
+    The exact name is then read most recently met first."""
+    monkeypatch.setattr(search, "CANDIDATES", 5)  # as 200 of 2,000 Karims, with 12
+    now = utcnow()
+    for days in range(11, 0, -1):  # older first: the index's order puts them first
+        make_person(db, org, "Karim", last_contact_at=now - timedelta(days=days + 30))
+    yesterday = make_person(db, org, "Karim", last_contact_at=now - timedelta(days=1))
+    make_person(db, org, "Karima", last_contact_at=now)
+    rows = search.search(db, actor, SearchForm(q="karim")).rows
+    assert rows[0].id == yesterday.id
+    assert [r.last_contact_at for r in rows[:3]] == sorted((r.last_contact_at for r in rows[:3]), reverse=True)
+
+
 def test_search_by_code_and_isolation_between_organisations(db, actor, org):
     p = make_person(db, org, "Ibrahim")
     make_person(db, make_org(db), "Ibrahim")
