@@ -30,8 +30,8 @@ word of it ("karim"), so a search for the second word finds the person too. Two 
 Each lookup is LIMITed (CANDIDATES rows) and joined to `persons` only for those rows, so the work is bounded
 whatever the organisation's size; the candidates are then scored in Python (exact > prefix > sound-alike,
 primary alias before other aliases, then string similarity) and the best ones returned, ties broken by the
-last contact. When the names starting with the letters typed fill the prefix range, the exact name is read once
-more, most recently met first (a name thousands share would otherwise give an arbitrary few of its holders).
+last contact. A name thousands share fills its range with an arbitrary few of its holders: such a range is read
+once more, most recently met first (the sound of the name, else the exact name; see search._candidates).
 Lists without a search term use the (org_id, last_contact_at) index of `persons` the same way. `make bench`
 measures it on 100,000 persons (alias search, 3 letters).
 """

@@ -117,12 +117,16 @@ def _candidates(
         return len(rows)
 
     counts = [read(base.where(clause)) for clause in lookups]
-    if counts[0] == CANDIDATES:
-        # The names starting with the letters typed fill the range: a name many share ("karim", 2,000 of 100,000
-        # persons) then gives an arbitrary few of its holders, in the index's order, and the one met yesterday
-        # could be left out (and created twice). The exact name is read again, most recently met first: a cost
-        # only for such names, in proportion to how many hold them.
-        read(base.where(col(PersonName.norm) == qn).order_by(col(Person.last_contact_at).desc()))
+    # A name many share ("karim": 2,222 of 100,000 persons) fills its range with an arbitrary few of its holders,
+    # in the index's order, and the one met yesterday could be left out (and created twice). Such a range is read
+    # again, most recently met first: the sound of the name when it is full and says enough (it holds the exact
+    # spelling too, and finds a misspelt "karym"), else the exact name when the prefix range is full. A cost only
+    # for such names, in proportion to how many hold them.
+    recent = col(Person.last_contact_at).desc()
+    if len(qk) >= 3 and counts[1] == CANDIDATES:
+        read(base.where(col(PersonName.key) == qk).order_by(recent))
+    elif counts[0] == CANDIDATES:
+        read(base.where(col(PersonName.norm) == qn).order_by(recent))
     code = codes.clean_code(text)
     if code:
         person = session.exec(select(Person).where(Person.org_id == actor.org_id, Person.code == code)).first()

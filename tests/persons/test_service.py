@@ -190,6 +190,7 @@ def test_a_name_many_share_finds_the_most_recently_met_first(db, actor, org, mon
     rows = search.search(db, actor, SearchForm(q="karim")).rows
     assert rows[0].id == yesterday.id
     assert [r.last_contact_at for r in rows[:3]] == sorted((r.last_contact_at for r in rows[:3]), reverse=True)
+    assert search.search(db, actor, SearchForm(q="karym")).rows[0].id == yesterday.id  # misspelt: by its sound
 
 
 def test_search_by_code_and_isolation_between_organisations(db, actor, org):
