@@ -108,24 +108,26 @@ def _candidates(
     if len(qk) >= 3:  # a shorter sound key would match half the names: the letters typed say more
         lookups.append(prefix_clause(PersonName.key, qk, dialect))
 
-    def read(stmt) -> int:
+    def read(stmt) -> list[str]:
+        """The names read, the candidates kept in `found`."""
         rows = session.execute(stmt.limit(CANDIDATES)).all()
         for pid, norm, key, primary, last in rows:
             score = _score(qn, qk, norm, key, primary)
             if pid not in found or score > found[pid][0]:
                 found[pid] = (score, primary, last)
-        return len(rows)
+        return [row[1] for row in rows]
 
-    counts = [read(base.where(clause)) for clause in lookups]
+    names = [read(base.where(clause)) for clause in lookups]
     # A name many share ("karim": 2,222 of 100,000 persons) fills its range with an arbitrary few of its holders,
     # in the index's order, and the one met yesterday could be left out (and created twice). Such a range is read
     # again, most recently met first: the sound of the name when it is full and says enough (it holds the exact
-    # spelling too, and finds a misspelt "karym"), else the exact name when the prefix range is full. A cost only
-    # for such names, in proportion to how many hold them.
+    # spelling too, and finds a misspelt "karym"), else the exact name when the prefix range is full and holds it
+    # (the range reads its smallest names first: "moh" typed, nobody called Moh, nothing more is read). A cost
+    # only for such names, in proportion to how many hold them.
     recent = col(Person.last_contact_at).desc()
-    if len(qk) >= 3 and counts[1] == CANDIDATES:
+    if len(qk) >= 3 and len(names[1]) == CANDIDATES:
         read(base.where(col(PersonName.key) == qk).order_by(recent))
-    elif counts[0] == CANDIDATES:
+    elif len(names[0]) == CANDIDATES and qn in names[0]:
         read(base.where(col(PersonName.norm) == qn).order_by(recent))
     code = codes.clean_code(text)
     if code:
