@@ -172,24 +172,26 @@ def can(role: str, action: str) -> bool:
 M = TypeVar("M", bound=SQLModel)
 
 
+def _in_org(model: type[M], org_id: object, include_deleted: bool) -> SelectOfScalar[M]:
+    """The one rule of isolation: select(model) in one organisation, live rows only unless asked."""
+    stmt = select(model).where(model.org_id == org_id)  # type: ignore[attr-defined]
+    if not include_deleted and hasattr(model, "deleted_at"):
+        stmt = stmt.where(model.deleted_at.is_(None))  # type: ignore[attr-defined]
+    return stmt
+
+
 def scoped(model: type[M], actor: Actor, *, include_deleted: bool = False) -> SelectOfScalar[M]:
     """select(model) restricted to the actor's organisation (and to live rows unless asked)."""
     if actor.org_id is None:
         raise NotFound()
-    stmt = select(model).where(model.org_id == actor.org_id)  # type: ignore[attr-defined]
-    if not include_deleted and hasattr(model, "deleted_at"):
-        stmt = stmt.where(model.deleted_at.is_(None))  # type: ignore[attr-defined]
-    return stmt
+    return _in_org(model, actor.org_id, include_deleted)
 
 
 @cache
 def _by_id(model: type[M], include_deleted: bool) -> SelectOfScalar[M]:
     """scoped(model).where(id) built once per model: a statement object keeps its cache key, so each lookup only
     binds the organisation and the id (most pages make one to three)."""
-    stmt = select(model).where(model.org_id == bindparam("org_id"), model.id == bindparam("id"))  # type: ignore[attr-defined]
-    if not include_deleted and hasattr(model, "deleted_at"):
-        stmt = stmt.where(model.deleted_at.is_(None))  # type: ignore[attr-defined]
-    return stmt
+    return _in_org(model, bindparam("org_id"), include_deleted).where(model.id == bindparam("id"))  # type: ignore[attr-defined]
 
 
 def get_or_404(session: Session, actor: Actor, model: type[M], obj_id: object, *, include_deleted=False) -> M:

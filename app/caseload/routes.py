@@ -40,14 +40,14 @@ def _filters(request: Request, session, actor):
 PAGES = {"summary": "/caseload", "list": "/caseload/list"}
 
 
-def _ctx(request, session, actor, at: str = "summary"):
+def _ctx(request, session, actor, at: str = "summary", *, form_only: bool = False):
     """The filters, and the filter panel's state: open when a filter is set or refused (or asked open), and only
     then with its choices (every team and worker of the organisation, hundreds in a large one). A closed panel loads
-    its form from /caseload/filters when opened."""
+    its form from /caseload/filters when opened (`form_only`: the choices always)."""
     form, f, values, errors = _filters(request, session, actor)
     ctx = {"form": form, "filters": f, "values": values, "errors": errors, "at": at, "action": PAGES[at]}
     ctx["filters_open"] = bool(errors) or f != service.Filters() or request.query_params.get("filters") == "open"
-    if ctx["filters_open"] and not is_partial(request):
+    if form_only or (ctx["filters_open"] and not is_partial(request)):
         ctx.update(service.choices(session, actor))
     return ctx
 
@@ -56,8 +56,7 @@ def _ctx(request, session, actor, at: str = "summary"):
 def caseload_filters(request: Request, actor: ActorDep, session: SessionDep):
     """The filter form of the summary or of a list, for its panel opened on the page."""
     at = request.query_params.get("at")
-    ctx = _ctx(request, session, actor, at if at in PAGES else "summary")
-    ctx.update(service.choices(session, actor))
+    ctx = _ctx(request, session, actor, at if at in PAGES else "summary", form_only=True)
     return render(request, "caseload/_filter_form.html", ctx)
 
 

@@ -19,7 +19,6 @@ from app.access import Actor, get_or_404, scoped
 from app.admin.service import FieldErrors, check_version
 from app.audit.service import record
 from app.crypto import encrypted_column, seal, unseal
-from app.db import memo
 from app.field import report
 from app.field.days import day_bounds, working_day
 from app.i18n import _, lazy
@@ -141,7 +140,7 @@ def work_day(team: Team | None, at: datetime | None = None) -> WorkDay:
 
 def actor_day(session: Session, actor: Actor) -> WorkDay:
     """The working day of the team the actor works with today (what "overdue" means on the pages they see)."""
-    team = memo(session, ("team", actor.team_id), lambda: session.get(Team, actor.team_id)) if actor.team_id else None
+    team = session.get(Team, actor.team_id) if actor.team_id else None
     return work_day(team if team is not None and team.org_id == actor.org_id else None)
 
 
