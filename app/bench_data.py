@@ -577,9 +577,11 @@ def _org(session, write, index, n, persons, orgs, years, seed, password_hash, su
             urgent, closed = random_() < 0.1, at + timedelta(days=3) if status in ("done", "cancelled") else None
             write.add(Need, need_cols, (*_rec(oid, at), need_id, status, urgent, due, closed,
                       rng.choice(grp.staff)))  # fmt: skip
-            write.add(NeedPerson, ("need_id", "person_id", "org_id"), (need_id, pid, oid))
+            # The need's persons and team, with their copies of the need, as app/needs/service.py (_sync_copies)
+            # keeps them.
+            write.add(NeedPerson, ("need_id", "person_id", "org_id", "open", "due_on"),
+                      (need_id, pid, oid, status in ("todo", "in_progress"), due))  # fmt: skip
             write.add(NeedCategoryLink, ("need_id", "category_id", "org_id"), (need_id, rng.choice(cids), oid))
-            # The team lists' copy, as app/needs/service.py (_sync_teams) keeps it.
             write.add(NeedTeam, ("need_id", "team_id", "org_id", "open", "urgent", "due_on", "closed_at"),
                       (need_id, rng.choice(grp.field).id, oid, status in ("todo", "in_progress"), urgent,
                        due or NO_DUE_DATE, closed))  # fmt: skip

@@ -257,7 +257,7 @@ def make_need_category(db: Session, org: Organisation, label: str = "Shelter", g
 
 
 def make_need(db: Session, org: Organisation, person=None, team=None, status: str = "todo", **kw):
-    """A need with one person and one team (their copy of the need's list columns in step)."""
+    """A need with one person and one team (their copies of the need's list columns in step)."""
     from datetime import date
 
     from app.models import Need, NeedPerson, NeedTeam
@@ -267,13 +267,14 @@ def make_need(db: Session, org: Organisation, person=None, team=None, status: st
     need = Need(org_id=org.id, status=status, **kw)
     db.add(need)
     db.flush()
-    db.add(NeedPerson(need_id=need.id, person_id=person.id, org_id=org.id))
+    is_open = status in ("todo", "in_progress")
+    db.add(NeedPerson(need_id=need.id, person_id=person.id, org_id=org.id, open=is_open, due_on=need.due_on))
     db.add(
         NeedTeam(
             need_id=need.id,
             team_id=team.id,
             org_id=org.id,
-            open=status in ("todo", "in_progress"),
+            open=is_open,
             urgent=need.urgent,
             due_on=need.due_on or date(9999, 12, 31),  # as app/needs/service.py keeps it
             due_time=need.due_time,

@@ -2,7 +2,7 @@
 changes, document names and files), and its downgrade decrypts it back. Run on a database of its own."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -220,4 +220,74 @@ def test_revision_0009_copies_each_encounter_team_time_and_tombstone_onto_its_pe
     with engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("encounter_persons")}
     assert {"team_id", "at", "deleted_at"}.isdisjoint(columns) and len(rows) == 2
+    engine.dispose()
+
+
+def test_revision_0015_copies_each_need_open_flag_and_due_day_onto_its_persons():
+    """Need links written before 0015 get their need's open flag (open and not deleted) and due day, which the
+    caseload's "overdue needs" and "no open need" now read instead of the needs; the downgrade drops the copies."""
+    url = _scratch_database()
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0014")
+    engine = make_engine(url)
+    org, person, *needs = (uuid.uuid4() for _ in range(7))
+    U, T, S, B, N, J, D = (
+        sa.Uuid(),
+        sa.DateTime(timezone=True),
+        sa.String(),
+        sa.Boolean(),
+        sa.Integer(),
+        sa.JSON(),
+        sa.Date(),
+    )  # noqa: N806, E501
+    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
+    rec = {"version": N, "created_at": T, "updated_at": T}
+    due = date(2025, 3, 1)
+    # (status, due day, deleted) -> the link's expected (open, due day)
+    cases = [("todo", due, None), ("in_progress", None, None), ("done", due, None), ("cancelled", None, None)]
+    cases.append(("todo", due, NOW))  # a deleted need is not open
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(_typed("organisations", id=U, name=S, retention_months=N, **rec)).values(
+                id=org, name="Boréal", retention_months=24, **stamps
+            )
+        )
+        persons = _typed(
+            "persons", id=U, org_id=U, alias=S, other_aliases=J, code=S, languages=J, custom=J, active=B, alert=B,
+            last_contact_at=T, **rec
+        )  # fmt: skip
+        conn.execute(
+            sa.insert(persons).values(
+                id=person,
+                org_id=org,
+                alias="Sekou",
+                other_aliases=[],
+                code="S1",
+                languages=[],
+                custom={},
+                active=True,
+                alert=False,
+                last_contact_at=NOW,
+                **stamps,
+            )  # fmt: skip
+        )
+        table = _typed("needs", id=U, org_id=U, status=S, urgent=B, due_on=D, deleted_at=T, **rec)
+        links = _typed("need_persons", need_id=U, person_id=U, org_id=U)
+        for nid, (status, day, deleted) in zip(needs, cases, strict=True):
+            conn.execute(
+                sa.insert(table).values(
+                    id=nid, org_id=org, status=status, urgent=False, due_on=day, deleted_at=deleted, **stamps
+                )
+            )
+            conn.execute(sa.insert(links).values(need_id=nid, person_id=person, org_id=org))
+    command.upgrade(cfg, "0015")
+    copies = _typed("need_persons", need_id=U, open=B, due_on=D)
+    with engine.connect() as conn:
+        rows = {r.need_id: (r.open, r.due_on) for r in conn.execute(sa.select(copies))}
+    assert [rows[n] for n in needs] == [(True, due), (True, None), (False, due), (False, None), (False, due)]
+    command.downgrade(cfg, "0014")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("need_persons")}
+        assert {"open", "due_on"}.isdisjoint(columns)
+        assert conn.execute(sa.text("SELECT count(*) FROM need_persons")).scalar_one() == 5
     engine.dispose()

@@ -31,7 +31,6 @@ from app.web import TZ
 
 PAGE_SIZE = 100
 LONG_STAY_DAYS = 183
-OPEN_NEED = ("todo", "in_progress")
 LISTS = {
     "active": lazy("Active persons"),
     "not_seen": lazy("Not seen for %(days)s days"),
@@ -118,18 +117,20 @@ def query(actor: Actor, name: str, f: Filters):
             stmt = stmt.where(Person.created_by == f.worker_id)
         return stmt.order_by(Person.created_at.desc())
     if name == "overdue_needs":
-        due = func.min(Need.due_on).label("when")
+        # The links' copy of their need (open, due day): one range of ix_need_persons_org_open, needs unread.
+        due = func.min(NeedPerson.due_on).label("when")
         stmt = (
             base.add_columns(due)
             .join(NeedPerson, NeedPerson.person_id == Person.id)
-            .join(Need, Need.id == NeedPerson.need_id)
-            .where(col(Need.deleted_at).is_(None), col(Need.status).in_(OPEN_NEED), Need.due_on < _today())
+            .where(NeedPerson.org_id == actor.org_id, NeedPerson.open, NeedPerson.due_on < _today())
         )
         if f.worker_id:
-            stmt = stmt.where(Need.assigned_to == f.worker_id)
+            stmt = stmt.join(Need, Need.id == NeedPerson.need_id).where(Need.assigned_to == f.worker_id)
         if f.category_id:
             stmt = stmt.where(
-                exists().where(NeedCategoryLink.need_id == Need.id, NeedCategoryLink.category_id == f.category_id)
+                exists().where(
+                    NeedCategoryLink.need_id == NeedPerson.need_id, NeedCategoryLink.category_id == f.category_id
+                )
             )
         return stmt.group_by(Person.id, Person.alias, Person.code).order_by(due)
     if name == "urgent_notes":
@@ -166,10 +167,8 @@ def query(actor: Actor, name: str, f: Filters):
             stmt = stmt.where(Stay.created_by == f.worker_id)
         return stmt.order_by(Stay.entered_on)
     if name == "no_open_need":
-        open_need = (
-            exists()
-            .where(NeedPerson.person_id == Person.id, Need.id == NeedPerson.need_id)
-            .where(col(Need.deleted_at).is_(None), col(Need.status).in_(OPEN_NEED))
+        open_need = exists().where(
+            NeedPerson.person_id == Person.id, NeedPerson.org_id == actor.org_id, NeedPerson.open
         )
         stmt = base.add_columns(Person.last_contact_at.label("when")).where(~open_need)
         if f.worker_id:

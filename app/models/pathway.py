@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import OrgRecord, ts_field
 
 OPEN_STAY = text("exited_on IS NULL AND deleted_at IS NULL")
+OPEN_NEED_LINK = text("open")
 
 
 # ---------------------------------------------------------------- needs
@@ -59,11 +60,26 @@ class Need(OrgRecord, table=True):
 
 
 class NeedPerson(SQLModel, table=True):
+    """A need's person, with a copy of what the caseload counts on (open, due day; kept in step by
+    app/needs/service.py), so that "overdue needs" and "no open need" read one index range, not every need."""
+
     __tablename__ = "need_persons"
+    __table_args__ = (
+        Index(
+            "ix_need_persons_org_open",
+            "org_id",
+            "person_id",
+            "due_on",
+            sqlite_where=OPEN_NEED_LINK,
+            postgresql_where=OPEN_NEED_LINK,
+        ),
+    )
 
     need_id: uuid.UUID = Field(foreign_key="needs.id", primary_key=True)
     person_id: uuid.UUID = Field(foreign_key="persons.id", primary_key=True, index=True)
     org_id: uuid.UUID = Field(foreign_key="organisations.id", index=True, nullable=False)
+    open: bool = Field(default=True, nullable=False)
+    due_on: date | None = Field(default=None)
 
 
 class NeedCategoryLink(SQLModel, table=True):
@@ -156,6 +172,7 @@ class Referral(OrgRecord, table=True):
     __table_args__ = (
         Index("ix_referrals_org_team_status", "org_id", "team_id", "status", "status_at"),
         Index("ix_referrals_structure_status", "structure_id", "status", "status_at"),
+        Index("ix_referrals_org_status", "org_id", "status", "status_at"),  # the caseload's "referrals waiting"
     )
 
     person_id: uuid.UUID = Field(foreign_key="persons.id", index=True, nullable=False)
@@ -223,6 +240,8 @@ class Stay(OrgRecord, table=True):
     __table_args__ = (
         Index("ix_stays_structure_open", "structure_id", "exited_on"),
         Index("ix_stays_team_open", "team_id", "exited_on"),
+        # The caseload's "stays over 6 months": the organisation's open stays by entry day.
+        Index("ix_stays_org_open", "org_id", "entered_on", sqlite_where=OPEN_STAY, postgresql_where=OPEN_STAY),
         Index(
             "uq_stays_open_person",
             "person_id",

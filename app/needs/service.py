@@ -3,8 +3,8 @@ recurrence, the team's lists (overdue, today, upcoming, recently done, a week), 
 and the organisation's categories (defaults created on first use).
 
 A need's persons, teams and categories live in link tables. `need_teams` carries a copy of what the team lists
-filter and sort on (open, urgent, due day and time, closing time), rewritten by `_sync_teams` on every change,
-so that each list reads one index range."""
+filter and sort on (open, urgent, due day and time, closing time), and `need_persons` what the caseload counts on
+(open, due day), rewritten by `_sync_copies` on every change, so that each list reads one index range."""
 
 import calendar
 import uuid
@@ -569,11 +569,17 @@ def _set_links(session: Session, need: Need, persons, teams, cats) -> None:
     for c in cats:
         session.add(NeedCategoryLink(need_id=need.id, category_id=c.id, org_id=need.org_id))
     session.flush()
-    _sync_teams(session, need)
+    _sync_copies(session, need)
 
 
-def _sync_teams(session: Session, need: Need) -> None:
-    """Keep the team lists' copy of the need in step (the one place that writes it)."""
+def _sync_copies(session: Session, need: Need) -> None:
+    """Keep the team lists' and the caseload's copies of the need in step (the one place that writes them)."""
+    session.exec(  # type: ignore[call-overload]
+        update(NeedPerson)
+        .where(col(NeedPerson.need_id) == need.id)
+        .values(open=need.status in OPEN and need.deleted_at is None, due_on=need.due_on)
+        .execution_options(synchronize_session=False)
+    )
     session.exec(  # type: ignore[call-overload]
         update(NeedTeam)
         .where(col(NeedTeam.need_id) == need.id)
@@ -803,7 +809,7 @@ def set_status(session: Session, actor: Actor, need: Need, status: str, version:
         need.completed_at, need.completed_by = now, actor.user_id
     _change(session, actor, need, "status", old, status, at=now)
     session.flush()
-    _sync_teams(session, need)
+    _sync_copies(session, need)
     record(session, actor, "need.status", entity_type="need", entity_id=need.id, details={"status": status})
     return _next_occurrence(session, actor, need) if status == "done" else None
 

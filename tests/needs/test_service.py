@@ -362,3 +362,33 @@ def test_the_daily_report_counts_the_needs_recorded_done_and_overdue_in_a_night_
         fn(db, reader, night, *report.day_bounds(night, monday)) is None
         for fn in (service.created_in_day, service.done_in_day, service.overdue_in_day)
     )
+
+
+def test_the_caseload_follows_every_change_of_a_need(db, org, team, actor):
+    """The caseload's "overdue needs" and "no open need" read the need links' copy of their need (open, due day):
+    a new need, a person added or removed, a due day moved and a status changed each move them at once."""
+    from app.caseload import service as caseload
+
+    coordinator = actor_for(make_user(db, org, role="coordinator"))
+    awa, moussa = make_person(db, org, "Awa"), make_person(db, org, "Moussa")
+
+    def listed(name: str) -> list[str]:
+        return sorted(line.alias for line in caseload.lines(db, coordinator, name, caseload.Filters())[0])
+
+    def overdue_count() -> int:
+        return next(
+            n for name, _t, n in caseload.summary(db, coordinator, caseload.Filters()) if name == "overdue_needs"
+        )
+
+    past, later = date.today() - timedelta(days=2), date.today() + timedelta(days=5)
+    assert listed("no_open_need") == ["Awa", "Moussa"]
+    n = need(db, actor, [awa], team, due_on=past)
+    assert listed("overdue_needs") == ["Awa"] and overdue_count() == 1 and listed("no_open_need") == ["Moussa"]
+    service.update_need(db, actor, n, form(person_ids=[awa.id, moussa.id], team_ids=[team.id], due_on=past))
+    assert listed("overdue_needs") == ["Awa", "Moussa"] and overdue_count() == 2 and listed("no_open_need") == []
+    service.update_need(db, actor, n, form(person_ids=[moussa.id], team_ids=[team.id], due_on=later))
+    assert listed("overdue_needs") == [] and overdue_count() == 0 and listed("no_open_need") == ["Awa"]
+    service.set_status(db, actor, n, "done")
+    assert listed("no_open_need") == ["Awa", "Moussa"]
+    service.set_status(db, actor, n, "todo")  # reopened
+    assert listed("no_open_need") == ["Awa"]
