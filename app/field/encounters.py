@@ -437,13 +437,18 @@ def _timeline(
 ) -> list[timeline.TimelineEntry]:
     if not actor.can("persons.read"):  # the reception role sees no timeline at all
         return []
+    # Read in the order of the person's own index (ix_encounter_persons_person_at: the links carry their
+    # encounter's time and deletion), so the page is one short range however many encounters the person or the
+    # organisation has. Sorted on the encounter's time, PostgreSQL walked the organisation's 2 million encounters
+    # newest first for a person met mostly long ago (0.66 s at 100,000 persons).
+    link_at = col(EncounterPerson.at)
     stmt = (
         scoped(Encounter, actor)
         .join(EncounterPerson, col(EncounterPerson.encounter_id) == col(Encounter.id))
-        .where(EncounterPerson.person_id == person_id)
+        .where(EncounterPerson.person_id == person_id, col(EncounterPerson.deleted_at).is_(None))
     )
-    stmt = timeline.older_than(stmt, Encounter.at, before)
-    rows = session.exec(stmt.order_by(col(Encounter.at).desc()).limit(limit)).all()
+    stmt = timeline.older_than(stmt, link_at, before)
+    rows = session.exec(stmt.order_by(link_at.desc()).limit(limit)).all()
     return [
         timeline.TimelineEntry(
             v.at,
