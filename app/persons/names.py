@@ -119,7 +119,11 @@ def name_rows(aliases: list[tuple[str, bool]]) -> list[tuple[str, str, bool]]:
 
 
 def prefix_clause(column, prefix: str, dialect: str) -> ColumnElement[bool]:
-    """`column` starts with `prefix` (letters and digits only), in a form the dialect runs on its index."""
+    """`column` starts with `prefix` (letters and digits only), as a range its index reads: on PostgreSQL with the
+    operators of `text_pattern_ops` (byte order, which UTF-8 keeps in code point order). Not `LIKE 'kar%'`: the
+    planner makes that a range only when the pattern is in the statement's text, and psycopg prepares a statement
+    run often, with a generic plan that read every name (a seq scan: 30-36 ms at 100,000 persons under load)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     if dialect == "postgresql":
-        return column.like(prefix + "%")
-    return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        return and_(column.op("~>=~")(prefix), column.op("~<~")(upper))
+    return and_(column >= prefix, column < upper)
