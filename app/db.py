@@ -2,10 +2,11 @@
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
@@ -32,6 +33,30 @@ def memo(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
     if key not in cache:
         cache[key] = compute()
     return cache[key]
+
+
+@contextmanager
+def planner(session: Session, **settings: str) -> Iterator[None]:
+    """PostgreSQL planner settings (`enable_hashjoin="off"`...) for the statements run inside, then the ones before
+    again; this transaction only (set_config's is_local), nothing on SQLite. For a statement whose plan the
+    planner's estimates get wrong at scale, with the figures that show it where it is used."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    names = list(settings)
+    before = session.execute(text("SELECT " + ", ".join(f"current_setting(:n{i})" for i in range(len(names)))),
+                             {f"n{i}": n for i, n in enumerate(names)}).one()  # fmt: skip
+
+    def apply(values) -> None:
+        pairs = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
+        params = {**{f"n{i}": n for i, n in enumerate(names)}, **{f"v{i}": str(v) for i, v in enumerate(values)}}
+        session.execute(text(f"SELECT {pairs}"), params)
+
+    apply(settings.values())
+    try:
+        yield
+    finally:
+        apply(before)
 
 
 @event.listens_for(OrmSession, "after_flush")

@@ -44,3 +44,25 @@ def test_select_options_escape_names_and_keep_the_chosen_one():
     assert f'<option value="{b}" selected>Jour</option>' in html
     assert option_tags(rows, b) == html  # the id itself or its text
     assert "selected" not in str(option_tags(rows, "")) and "selected" not in str(option_tags(rows, "not-an-id"))
+
+
+def test_planner_settings_hold_for_their_statements_only(db):
+    """The caseload summary turns hash and merge joins off for its counts (app/db.py: planner): every later statement,
+    in the same request or another, is planned as usual again."""
+    import pytest
+    from sqlalchemy import text
+
+    from app.db import planner
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings; SQLite has none")
+
+    def setting() -> str:
+        return db.execute(text("SHOW enable_hashjoin")).scalar_one()
+
+    with planner(db, enable_hashjoin="off"):
+        assert setting() == "off"
+    assert setting() == "on"
+    with planner(db, enable_hashjoin="off"):
+        db.commit()  # this transaction only, even if it ended inside
+    assert setting() == "on"

@@ -11,6 +11,7 @@ from sqlalchemy import exists, func, literal
 from sqlmodel import Session, col, select
 
 from app.access import Actor
+from app.db import planner
 from app.errors import Invalid
 from app.i18n import _, lazy
 from app.models import (
@@ -195,10 +196,15 @@ def summary(session: Session, actor: Actor, f: Filters) -> list[tuple[str, str, 
     fast at 100,000 persons as at 1,000. The list itself, its export and the indicators give exact figures."""
     check_filters(session, actor, f)
     out = []
-    for name in LISTS:
-        capped = query(actor, name, f).order_by(None).limit(SUMMARY_CAP + 1)
-        n = session.exec(select(func.count()).select_from(capped.subquery())).one()
-        out.append((name, title(name, f), n))
+    # Each count walks one short index range (open need links, open stays, waiting referrals...) and looks its
+    # persons up by key until the cap. Costing those lookups as disk reads, PostgreSQL's planner hashed all the
+    # persons of a large organisation instead, or started parallel workers: at 100,000 persons "stays over 6
+    # months" took 20 ms instead of 3, and under 8 clients the summary's p95 was 2-4x its figure at 1,000 persons.
+    with planner(session, enable_hashjoin="off", enable_mergejoin="off", max_parallel_workers_per_gather="0"):
+        for name in LISTS:
+            capped = query(actor, name, f).order_by(None).limit(SUMMARY_CAP + 1)
+            n = session.exec(select(func.count()).select_from(capped.subquery())).one()
+            out.append((name, title(name, f), n))
     return out
 
 
