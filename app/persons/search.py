@@ -102,11 +102,6 @@ def _candidates(
         PersonName.person_id, PersonName.norm, PersonName.key, PersonName.primary, Person.last_contact_at
     ).join(Person, col(Person.id) == col(PersonName.person_id))
     base = _filters(base, actor, form).where(PersonName.org_id == actor.org_id)
-    lookups = [prefix_clause(PersonName.norm, qn, dialect)]
-    if qk:
-        lookups.append(col(PersonName.key) == qk)
-    if len(qk) >= 3:  # a shorter sound key would match half the names: the letters typed say more
-        lookups.append(prefix_clause(PersonName.key, qk, dialect))
 
     def read(stmt) -> list[str]:
         """The names read, the candidates kept in `found`."""
@@ -119,7 +114,13 @@ def _candidates(
                 found[pid] = (score, primary, last)
         return [row[1] for row in rows]
 
-    names = [read(base.where(clause)) for clause in lookups]
+    typed = read(base.where(prefix_clause(PersonName.norm, qn, dialect)))
+    sound = read(base.where(col(PersonName.key) == qk)) if qk else []
+    # Names whose sound starts like the letters typed ("qar..." for "kar"; a shorter sound key would match half the
+    # names): they score under 71 (_score), below the 80 of every name that starts with the letters themselves, so
+    # when CANDIDATES of those were read the first pages are full without them, and they are not read.
+    if len(qk) >= 3 and len(typed) < CANDIDATES:
+        read(base.where(prefix_clause(PersonName.key, qk, dialect)))
     # A name many share ("karim": 2,222 of 100,000 persons) fills its range with an arbitrary few of its holders,
     # in the index's order, and the one met yesterday could be left out (and created twice). Such a range is read
     # again, most recently met first: the sound of the name when it is full and says enough (it holds the exact
@@ -127,9 +128,9 @@ def _candidates(
     # (the range reads its smallest names first: "moh" typed, nobody called Moh, nothing more is read). A cost
     # only for such names, in proportion to how many hold them.
     recent = col(Person.last_contact_at).desc()
-    if len(qk) >= 3 and len(names[1]) == CANDIDATES:
+    if len(qk) >= 3 and len(sound) == CANDIDATES:
         read(base.where(col(PersonName.key) == qk).order_by(recent))
-    elif len(names[0]) == CANDIDATES and qn in names[0]:
+    elif len(typed) == CANDIDATES and qn in typed:
         read(base.where(col(PersonName.norm) == qn).order_by(recent))
     code = codes.clean_code(text)
     if code:

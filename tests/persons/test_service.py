@@ -196,6 +196,21 @@ def test_a_name_many_share_finds_the_most_recently_met_first(db, actor, org, mon
     assert search.search(db, actor, SearchForm(q="awa")).rows[0].id == last["Awa"].id
 
 
+def test_names_that_only_sound_like_the_letters_typed_come_after_every_name_that_starts_with_them(
+    db, actor, org, monkeypatch
+):
+    """ "kar" also finds Carima and Carlos (their sound starts like it), after Karim and Kardi, whatever their other
+    merits: so when a large organisation has a full range of names starting with the letters typed, the sound-alike
+    range is not read at all (its names could only come after those, beyond the first pages)."""
+    for alias in ("Carima", "Carlos", "Karim", "Kardi"):
+        make_person(db, org, alias)
+    rows = search.search(db, actor, SearchForm(q="kar")).rows
+    assert set(names(rows)[:2]) == {"Karim", "Kardi"} and set(names(rows)[2:]) == {"Carima", "Carlos"}
+    monkeypatch.setattr(search, "CANDIDATES", 2)  # as 200 of the thousands of names starting with "kar"
+    assert set(names(search.search(db, actor, SearchForm(q="kar")).rows)) == {"Karim", "Kardi"}
+    assert set(names(search.search(db, actor, SearchForm(q="car")).rows)) == {"Carima", "Carlos"}
+
+
 def test_search_by_code_and_isolation_between_organisations(db, actor, org):
     p = make_person(db, org, "Ibrahim")
     make_person(db, make_org(db), "Ibrahim")
