@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.caseload.service import Filters
+
 ListName = Literal[
     "active",
     "not_seen",
@@ -19,7 +21,8 @@ class CaseloadFilter(BaseModel):
     team: uuid.UUID | None = None
     worker: uuid.UUID | None = None
     category: uuid.UUID | None = None
-    days: int = Field(default=30, ge=1, le=3650)
-    waiting_days: int = Field(default=14, ge=1, le=3650)
+    # The service's defaults: a form left as it is must equal Filters() (the filter panel then stays closed).
+    days: int = Field(default=Filters.days, ge=1, le=3650)
+    waiting_days: int = Field(default=Filters.waiting_days, ge=1, le=3650)
     name: ListName = "not_seen"
     page: int = Field(default=1, ge=1, le=100000)
