@@ -100,6 +100,33 @@ def option_tags(rows, selected=None, label: str = "name") -> Markup:
 
 
 env.globals["option_tags"] = option_tags
+TEAMS_INLINE = 6  # other teams shown as they are; more wait in a closed list
+
+
+def team_boxes(name: str, teams, chosen=(), mine=()) -> Markup:
+    """A checkbox per team: the user's own teams and the chosen ones first, then the others, in a closed "Other
+    teams" list when there are more than TEAMS_INLINE of them: a large organisation's form on a phone would
+    otherwise start with hundreds of boxes. Every box is in the form either way (nothing to load, works offline)."""
+    picked = {str(t) for t in chosen or ()}
+    first_ids = picked | {str(t) for t in mine or ()}
+
+    def box(team) -> str:
+        value = str(team.id)
+        mark = " checked" if value in picked else ""
+        return (
+            f'<label class="check"><input type="checkbox" name="{html.escape(name)}" value="{html.escape(value)}"'
+            f"{mark}> {html.escape(team.name)}</label>"
+        )
+
+    first = [box(t) for t in teams if str(t.id) in first_ids]
+    rest = [box(t) for t in teams if str(t.id) not in first_ids]
+    if len(rest) > TEAMS_INLINE:
+        label = _("Other teams (%(n)s)", n=len(rest)) if first else _("Choose teams (%(n)s)", n=len(rest))
+        rest = [f'<details class="more-filters"><summary>{html.escape(label)}</summary>{"".join(rest)}</details>']
+    return Markup("".join(first + rest))  # noqa: S704 (every value and label escaped above)
+
+
+env.globals["team_boxes"] = team_boxes
 env.globals.update(
     ORG_ROLE_LABELS={k: v for k, v in ROLE_LABELS.items() if k != "steering"},
     static_url=static_url,

@@ -33,6 +33,26 @@ def test_create_from_the_form_and_land_on_the_new_record(client, db, org, team, 
     assert "Tidiane" in page.text and "Maraude Nord" in page.text and "Record created" in page.text
 
 
+def test_a_large_organisations_other_teams_wait_in_a_closed_list_behind_the_users_own(client, db, org, team, worker):
+    """A form on a phone starts with the worker's own teams and the ones already chosen; when the organisation has
+    many others they wait in a closed "Other teams" list, every box still in the form."""
+    others = [make_team(db, org, f"Équipe {i:02}") for i in range(8)]
+    _signed(client, db, worker)
+
+    def boxes(html: str) -> tuple[str, str]:
+        fieldset = html.split("Followed by", 1)[1].split("</fieldset>", 1)[0]
+        first, _sep, rest = fieldset.partition("<details")
+        return first, rest
+
+    first, rest = boxes(client.get("/persons/new").text)
+    assert f'value="{team.id}"' in first and "Other teams (8)" in rest
+    assert all(f'value="{t.id}"' in rest and f'value="{t.id}"' not in first for t in others)
+    followed = make_person(db, org, "Awa", teams=[others[3]])
+    first, rest = boxes(client.get(f"/persons/{followed.id}/edit").text)
+    assert f'value="{others[3].id}" checked' in first and f'value="{team.id}">' in first  # chosen, and mine
+    assert "Other teams (7)" in rest and f'value="{others[3].id}"' not in rest
+
+
 def test_bad_input_is_answered_with_messages_and_the_typed_values(client, db, org, team, worker):
     _signed(client, db, worker)
     field = make_custom_field(db, org, label="Dogs", kind="number")
