@@ -46,9 +46,11 @@ def _log_changes(session, _ctx, _instances):
             changed.setdefault((TRACKED[kind], obj.id), obj.org_id)
     if not changed:
         return
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for (entity, entity_id), org_id in changed.items():
-        session.add(SyncChange(org_id=org_id, entity=entity, entity_id=entity_id, txid=PG_TXID if postgres else 0))
+    # One INSERT for all of them, on the session's connection, in the flush's transaction (the ORM would send one
+    # statement per row: txid is a SQL expression, which it cannot batch). An encounter logs itself and its persons.
+    txid = _txid(session)
+    rows = [{"org_id": org, "entity": entity, "entity_id": eid, "txid": txid} for (entity, eid), org in changed.items()]
+    session.connection().execute(insert(SyncChange).values(rows))
 
 
 @event.listens_for(OrmSession, "do_orm_execute")

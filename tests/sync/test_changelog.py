@@ -1,6 +1,7 @@
 """Writes that bypass the ORM's unit of work (bulk UPDATE/DELETE: merges, erasure, the retention purge) reach
 phones too: a phone that pulled before gets the moved records, and tombstones for what was deleted."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -142,3 +143,33 @@ def test_the_daily_compaction_keeps_one_row_per_record_and_every_phone_still_get
     assert state(_all(db, actor)[0]) == everything
     assert ("person", str(karim.id)) in {(c["type"], c["id"]) for c in _all(db, actor, cursor)[0]}
     assert {str(first.id), str(later.id)} <= {c["id"] for c in _all(db, actor)[0]}
+
+
+def test_one_write_logs_its_record_and_each_person_touched_in_one_statement(db, org, team, actor):
+    """An encounter with three persons (the ORM's path): one change for the encounter, one per person whose last
+    contact it moved, written by one INSERT, and a phone pulls all four."""
+    from sqlalchemy import event
+
+    from app.field import encounters
+    from app.field.forms import EncounterForm
+    from app.web import validate_form
+
+    persons = [make_person(db, org, alias, teams=[team]) for alias in ("Awa", "Sékou", "Karim")]
+    _before, cursor = _all(db, actor)
+    form = validate_form(EncounterForm, {"id": str(uuid.uuid4()), "person_ids": [str(p.id) for p in persons]})
+    assert form.ok, form.errors
+    inserts = []
+
+    def _log(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO sync_changes"):
+            inserts.append(statement)
+
+    event.listen(db.connection(), "before_cursor_execute", _log)
+    try:
+        encounter = encounters.record_encounter(db, actor, form.data, {})
+        db.flush()
+    finally:
+        event.remove(db.connection(), "before_cursor_execute", _log)
+    changes, _cursor = _all(db, actor, cursor)
+    assert len(inserts) == 1
+    assert {c["id"] for c in changes} == {str(encounter.id), *(str(p.id) for p in persons)}
