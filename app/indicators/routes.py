@@ -33,6 +33,8 @@ def _filter(request: Request) -> tuple[PeriodFilter, dict, dict]:
     elif end is None:
         end = max(start, today)
     f = PeriodFilter.model_construct(start=start, end=end, team=f.team)
+    if result.ok:  # the fields show the period the figures are for (typed values are kept when refused)
+        values = {**values, "start": start.isoformat(), "end": end.isoformat()}
     return f, values, result.errors
 
 

@@ -20,6 +20,15 @@ def test_coordinator_reads_the_figures_of_a_period_against_the_one_before(client
     assert '<svg class="bars"' in r.text and 'data-cell="Kit">8<' in r.text  # the chart and its numbers
     team_only = client.get(f"/indicators?start=2026-11-01&end=2026-11-30&team={patrol.id}")
     assert 'data-figure="encounters">2<' in team_only.text
+    from app.indicators.service import default_period
+    from app.models import utcnow
+    from app.web import TZ
+
+    start, end = default_period(utcnow().astimezone(TZ).date())  # no period asked: this month, shown in the fields
+    first = client.get("/indicators").text
+    assert f'name="start" value="{start.isoformat()}"' in first and f'name="end" value="{end.isoformat()}"' in first
+    only_end = client.get("/indicators?end=2026-11-20").text  # the start the figures use: the first of that month
+    assert 'name="start" value="2026-11-01"' in only_end
 
 
 def test_bad_periods_say_why_and_keep_what_was_typed(client, db):
