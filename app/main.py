@@ -39,7 +39,7 @@ from app.structures.routes import router as structures_router
 from app.sync.pwa import public as pwa_public
 from app.sync.pwa import router as pwa_router
 from app.sync.routes import router as sync_router
-from app.web import STATIC, read_posted_form
+from app.web import STATIC, compile_templates, read_posted_form
 
 # Every router here is behind sign-in; only `public` routes are reachable without a session.
 PRIVATE_ROUTERS = [
@@ -122,6 +122,7 @@ async def lifespan(_app: FastAPI):
     except CryptoConfigError as exc:
         logging.getLogger("parcours").critical("Parcours cannot start: %s", exc)
         raise SystemExit(f"Parcours cannot start: {exc}") from None
+    compile_templates()
     yield
 
 

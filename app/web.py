@@ -127,6 +127,17 @@ def team_boxes(name: str, teams, chosen=(), mine=()) -> Markup:
 
 
 env.globals["team_boxes"] = team_boxes
+
+
+def compile_templates() -> int:
+    """Compile every page's template now (about 0.8 s for 105), at a worker's start: otherwise the first person to
+    open each page after a deploy or restart waits for its template to compile (30-150 ms each, measured)."""
+    names = [name for name in env.list_templates() if name.endswith(".html")]
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 env.globals.update(
     ORG_ROLE_LABELS={k: v for k, v in ROLE_LABELS.items() if k != "steering"},
     static_url=static_url,

@@ -66,3 +66,12 @@ def test_planner_settings_hold_for_their_statements_only(db):
     with planner(db, enable_hashjoin="off"):
         db.commit()  # this transaction only, even if it ended inside
     assert setting() == "on"
+
+
+def test_every_template_compiles_when_a_worker_starts():
+    """A worker compiles every page's template before serving (no first visitor waits for it), so a template that
+    does not compile, even one no other test renders, stops the start instead of failing a user's page."""
+    import app.main  # noqa: F401  (the filters and globals every template uses)
+    from app.web import compile_templates, env
+
+    assert compile_templates() == len([n for n in env.list_templates() if n.endswith(".html")]) > 100
