@@ -121,3 +121,23 @@ def test_a_long_timeline_shows_older_entries_in_place(page):
     expect(entries.last).to_contain_text("Record created")
     expect(page.get_by_role("link", name="Older entries")).to_have_count(0)
     expect(page).to_have_url(url)  # read in place, the address unchanged
+
+
+def test_a_tap_on_a_search_result_opens_the_person_and_the_filters_still_answer_in_place(page):
+    """Typing, then tapping a result: the tap also takes the focus from the search field, whose change used to send
+    the search again, and that answer undid the tap (the worker tapped and nothing happened)."""
+    sign_in(page, "worker@boreal.demo")
+    pick_team(page, "Maraude Stalingrad")
+    page.goto("/persons")
+    page.locator("#q").press_sequentially("sek", delay=40)
+    expect(page).to_have_url(re.compile(r"q=sek"))
+    row = page.locator("#results .item").first
+    expect(row).to_contain_text("Sékou")
+    row.click()
+    expect(page).to_have_url(re.compile(r"/persons/[0-9a-f-]{36}$"))
+    expect(page.locator(".summary h1")).to_have_text("Sékou")
+    page.goto("/persons?q=sek")
+    page.locator(".more-filters summary").click()
+    page.select_option("#f-status", "all")  # a filter still answers in place
+    expect(page).to_have_url(re.compile(r"status=all"))
+    expect(page.locator("#results .item").first).to_contain_text("Sékou")
