@@ -3,6 +3,7 @@
 import hashlib
 import html
 import typing
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -107,7 +108,7 @@ def team_boxes(name: str, teams, chosen=(), mine=()) -> Markup:
     """A checkbox per team: the user's own teams and the chosen ones first, then the others, in a closed "Other
     teams" list when there are more than TEAMS_INLINE of them: a large organisation's form on a phone would
     otherwise start with hundreds of boxes. Every box is in the form either way (nothing to load, works offline)."""
-    picked = {str(t) for t in chosen or ()}
+    picked = {str(chosen)} if isinstance(chosen, str | uuid.UUID) else {str(t) for t in chosen or ()}
     first_ids = picked | {str(t) for t in mine or ()}
 
     def box(team) -> str:

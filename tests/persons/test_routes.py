@@ -51,6 +51,9 @@ def test_a_large_organisations_other_teams_wait_in_a_closed_list_behind_the_user
     first, rest = boxes(client.get(f"/persons/{followed.id}/edit").text)
     assert f'value="{others[3].id}" checked' in first and f'value="{team.id}">' in first  # chosen, and mine
     assert "Other teams (7)" in rest and f'value="{others[3].id}"' not in rest
+    refused = client.post("/persons", data={"id": str(uuid.uuid4()), "alias": "", "team_ids": str(others[5].id)})
+    first, rest = boxes(refused.text)  # a refused form keeps the one team ticked, among the first
+    assert refused.status_code == 422 and f'value="{others[5].id}" checked' in first
 
 
 def test_bad_input_is_answered_with_messages_and_the_typed_values(client, db, org, team, worker):
