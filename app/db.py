@@ -43,14 +43,13 @@ def planner(session: Session, **settings: str) -> Iterator[None]:
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
-    names = list(settings)
-    before = session.execute(text("SELECT " + ", ".join(f"current_setting(:n{i})" for i in range(len(names)))),
-                             {f"n{i}": n for i, n in enumerate(names)}).one()  # fmt: skip
+    names = {f"n{i}": name for i, name in enumerate(settings)}  # bound as parameters, never spliced in
+    before = session.execute(text("SELECT " + ", ".join(f"current_setting(:{k})" for k in names)), names).one()
 
     def apply(values) -> None:
-        pairs = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
-        params = {**{f"n{i}": n for i, n in enumerate(names)}, **{f"v{i}": str(v) for i, v in enumerate(values)}}
-        session.execute(text(f"SELECT {pairs}"), params)
+        pairs = ", ".join(f"set_config(:{k}, :v{k}, true)" for k in names)
+        values = {f"v{k}": str(v) for k, v in zip(names, values, strict=True)}
+        session.execute(text(f"SELECT {pairs}"), {**names, **values})
 
     apply(settings.values())
     try:

@@ -49,11 +49,10 @@ def test_upgrade_encrypts_what_was_stored_in_clear_and_downgrade_restores_it():
     file = Path(get_settings().documents_dir) / f"{org}/{doc.hex}.pdf"
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_bytes(PDF)
-    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
     with engine.begin() as conn:
         conn.execute(
             sa.insert(_table("organisations", "id", "name", "version", "created_at", "updated_at")).values(
-                id=org, name="Boréal", **stamps
+                id=org, name="Boréal", **STAMPS
             )
         )
         conn.execute(
@@ -69,7 +68,7 @@ def test_upgrade_encrypts_what_was_stored_in_clear_and_downgrade_restores_it():
                 _table(
                     "person_notes", "id", "org_id", "person_id", "body", "urgent", "version", "created_at", "updated_at"
                 )
-            ).values(id=note, org_id=org, person_id=person, body=NOTE, urgent=False, **stamps)
+            ).values(id=note, org_id=org, person_id=person, body=NOTE, urgent=False, **STAMPS)
         )
         conn.execute(
             sa.insert(
@@ -110,7 +109,7 @@ def test_upgrade_encrypts_what_was_stored_in_clear_and_downgrade_restores_it():
                 content_type="application/pdf",
                 size=len(PDF),
                 storage_key=f"{org}/{doc.hex}.pdf",
-                **stamps,
+                **STAMPS,
             )
         )
 
@@ -151,6 +150,47 @@ def _typed(table: str, **columns) -> sa.TableClause:
     return sa.table(table, *(sa.column(c, t) for c, t in columns.items()))
 
 
+U, T, S, B, N, J, D = (
+    sa.Uuid(),
+    sa.DateTime(timezone=True),
+    sa.String(),
+    sa.Boolean(),
+    sa.Integer(),
+    sa.JSON(),
+    sa.Date(),
+)
+STAMPS = {"version": 1, "created_at": NOW, "updated_at": NOW}
+REC = {"version": N, "created_at": T, "updated_at": T}
+
+
+def _org_and_person(conn, org: uuid.UUID, person: uuid.UUID) -> None:
+    """An organisation and one person in it, with the columns revisions 0007 to 0014 require."""
+    conn.execute(
+        sa.insert(_typed("organisations", id=U, name=S, retention_months=N, **REC)).values(
+            id=org, name="Boréal", retention_months=24, **STAMPS
+        )
+    )
+    persons = _typed(
+        "persons", id=U, org_id=U, alias=S, other_aliases=J, code=S, languages=J, custom=J, active=B, alert=B,
+        last_contact_at=T, **REC
+    )  # fmt: skip
+    conn.execute(
+        sa.insert(persons).values(
+            id=person,
+            org_id=org,
+            alias="Sekou",
+            other_aliases=[],
+            code="S1",
+            languages=[],
+            custom={},
+            active=True,
+            alert=False,
+            last_contact_at=NOW,
+            **STAMPS,
+        )  # fmt: skip
+    )
+
+
 def test_revision_0009_copies_each_encounter_team_time_and_tombstone_onto_its_persons():
     """Encounter persons written before 0009 get their encounter's team, time and deletion, so that the indicators
     (which read encounter_persons alone) count them as before; the downgrade drops the copies."""
@@ -160,42 +200,16 @@ def test_revision_0009_copies_each_encounter_team_time_and_tombstone_onto_its_pe
     engine = make_engine(url)
     org, team, person, live, gone = (uuid.uuid4() for _ in range(5))
     at_live, at_gone = datetime(2025, 3, 1, 21, 30, tzinfo=UTC), datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
-    U, T, S, B, N, J = sa.Uuid(), sa.DateTime(timezone=True), sa.String(), sa.Boolean(), sa.Integer(), sa.JSON()  # noqa: N806
-    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
-    rec = {"version": N, "created_at": T, "updated_at": T}
     with engine.begin() as conn:
+        _org_and_person(conn, org, person)
         conn.execute(
-            sa.insert(_typed("organisations", id=U, name=S, retention_months=N, **rec)).values(
-                id=org, name="Boréal", retention_months=24, **stamps
+            sa.insert(_typed("teams", id=U, org_id=U, name=S, kind=S, noon_to_noon=B, **REC)).values(
+                id=team, org_id=org, name="Maraude", kind="patrol", noon_to_noon=False, **STAMPS
             )
         )
-        conn.execute(
-            sa.insert(_typed("teams", id=U, org_id=U, name=S, kind=S, noon_to_noon=B, **rec)).values(
-                id=team, org_id=org, name="Maraude", kind="patrol", noon_to_noon=False, **stamps
-            )
-        )
-        persons = _typed(
-            "persons", id=U, org_id=U, alias=S, other_aliases=J, code=S, languages=J, custom=J, active=B, alert=B,
-            last_contact_at=T, **rec
-        )  # fmt: skip
-        conn.execute(
-            sa.insert(persons).values(
-                id=person,
-                org_id=org,
-                alias="Sekou",
-                other_aliases=[],
-                code="S1",
-                languages=[],
-                custom={},
-                active=True,
-                alert=False,
-                last_contact_at=NOW,
-                **stamps,
-            )  # fmt: skip
-        )
-        enc = _typed("encounters", id=U, org_id=U, team_id=U, at=T, deleted_at=T, **rec)
-        conn.execute(sa.insert(enc).values(id=live, org_id=org, team_id=team, at=at_live, deleted_at=None, **stamps))
-        conn.execute(sa.insert(enc).values(id=gone, org_id=org, team_id=team, at=at_gone, deleted_at=NOW, **stamps))
+        enc = _typed("encounters", id=U, org_id=U, team_id=U, at=T, deleted_at=T, **REC)
+        conn.execute(sa.insert(enc).values(id=live, org_id=org, team_id=team, at=at_live, deleted_at=None, **STAMPS))
+        conn.execute(sa.insert(enc).values(id=gone, org_id=org, team_id=team, at=at_gone, deleted_at=NOW, **STAMPS))
         ep = _typed("encounter_persons", encounter_id=U, person_id=U, org_id=U, new=B)
         for eid in (live, gone):
             conn.execute(sa.insert(ep).values(encounter_id=eid, person_id=person, org_id=org, new=False))
@@ -231,52 +245,18 @@ def test_revision_0015_copies_each_need_open_flag_and_due_day_onto_its_persons()
     command.upgrade(cfg, "0014")
     engine = make_engine(url)
     org, person, *needs = (uuid.uuid4() for _ in range(7))
-    U, T, S, B, N, J, D = (
-        sa.Uuid(),
-        sa.DateTime(timezone=True),
-        sa.String(),
-        sa.Boolean(),
-        sa.Integer(),
-        sa.JSON(),
-        sa.Date(),
-    )  # noqa: N806, E501
-    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
-    rec = {"version": N, "created_at": T, "updated_at": T}
     due = date(2025, 3, 1)
     # (status, due day, deleted) -> the link's expected (open, due day)
     cases = [("todo", due, None), ("in_progress", None, None), ("done", due, None), ("cancelled", None, None)]
     cases.append(("todo", due, NOW))  # a deleted need is not open
     with engine.begin() as conn:
-        conn.execute(
-            sa.insert(_typed("organisations", id=U, name=S, retention_months=N, **rec)).values(
-                id=org, name="Boréal", retention_months=24, **stamps
-            )
-        )
-        persons = _typed(
-            "persons", id=U, org_id=U, alias=S, other_aliases=J, code=S, languages=J, custom=J, active=B, alert=B,
-            last_contact_at=T, **rec
-        )  # fmt: skip
-        conn.execute(
-            sa.insert(persons).values(
-                id=person,
-                org_id=org,
-                alias="Sekou",
-                other_aliases=[],
-                code="S1",
-                languages=[],
-                custom={},
-                active=True,
-                alert=False,
-                last_contact_at=NOW,
-                **stamps,
-            )  # fmt: skip
-        )
-        table = _typed("needs", id=U, org_id=U, status=S, urgent=B, due_on=D, deleted_at=T, **rec)
+        _org_and_person(conn, org, person)
+        table = _typed("needs", id=U, org_id=U, status=S, urgent=B, due_on=D, deleted_at=T, **REC)
         links = _typed("need_persons", need_id=U, person_id=U, org_id=U)
         for nid, (status, day, deleted) in zip(needs, cases, strict=True):
             conn.execute(
                 sa.insert(table).values(
-                    id=nid, org_id=org, status=status, urgent=False, due_on=day, deleted_at=deleted, **stamps
+                    id=nid, org_id=org, status=status, urgent=False, due_on=day, deleted_at=deleted, **STAMPS
                 )
             )
             conn.execute(sa.insert(links).values(need_id=nid, person_id=person, org_id=org))

@@ -106,7 +106,7 @@ def _candidates(
     def read(stmt) -> list[str]:
         """The names read, the candidates kept in `found`."""
         rows = session.execute(stmt.limit(CANDIDATES)).all()
-        seen = found.get  # one lookup per row: up to 600 rows at 100,000 persons, keyed by UUIDs hashed in Python
+        seen = found.get  # one lookup per row: hundreds of rows at 100,000 persons, keyed by UUIDs hashed in Python
         for pid, norm, key, primary, last in rows:
             score = _score(qn, qk, norm, key, primary)
             best = seen(pid)
