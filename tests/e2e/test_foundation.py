@@ -74,3 +74,26 @@ def test_every_page_fits_a_phone_screen(page):
         if width[0] > width[1]:
             too_wide.append((route.path, width))
     assert too_wide == []
+
+
+def test_the_audit_log_applies_a_typed_code_on_enter_and_a_tap_on_a_code_wins(page):
+    """A typed code applies when the admin presses Enter (the phone's "Go") or taps Filter, not when the field loses
+    the focus: that reload raced a tap on a result, and its answer undid the tapped filter."""
+    sign_in(page, "admin@horizon.demo")
+    pick_team(page, "Coordination")
+    page.goto("/persons")
+    page.locator("a.person-row").first.click()  # an admin reading a person: an audit event with the person's code
+    expect(page.locator("h1")).to_be_visible()
+    page.goto("/admin/audit")
+    page.locator("#f-person").fill("ZZZZ9999")
+    page.locator("#f-person").press("Enter")
+    expect(page.locator("#audit-results .alert.error")).to_have_text("No person has this code in your organisation.")
+    expect(page).to_have_url(re.compile(r"person=ZZZZ9999"))
+    page.goto("/admin/audit")
+    page.locator("#f-person").press_sequentially("ABC", delay=40)
+    link = page.locator("#audit-results a.code").first
+    code = link.get_attribute("href").split("person=")[1]
+    link.click()
+    expect(page).to_have_url(re.compile(f"person={code}$"))
+    expect(page.locator("#f-person")).to_have_value(code)
+    expect(page.locator("#audit-results .alert.error")).to_have_count(0)
