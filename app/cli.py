@@ -19,6 +19,8 @@ retention_app = typer.Typer(help="The retention period: the daily purge.", no_ar
 app.add_typer(retention_app, name="retention")
 indicators_app = typer.Typer(help="The figures the indicators keep (app/indicators/rollup.py).", no_args_is_help=True)
 app.add_typer(indicators_app, name="indicators")
+copies_app = typer.Typer(help="The copies link tables keep of their records (app/copies.py).", no_args_is_help=True)
+app.add_typer(copies_app, name="copies")
 
 
 def _load_domains() -> None:
@@ -206,7 +208,8 @@ def retention_purge(
 
 
 def _each_organisation(do, done: str) -> None:
-    """`do(session, org_id)` for every organisation, each in its own transaction, saying how long it took."""
+    """`do(session, org_id)` for every organisation, each in its own transaction, saying how long it took (and
+    what `do` said, when it returns a string)."""
     import time
 
     from app.db import get_engine
@@ -216,9 +219,10 @@ def _each_organisation(do, done: str) -> None:
     with Session(get_engine()) as session:
         for org in session.exec(select(Organisation)).all():
             started = time.perf_counter()
-            do(session, org.id)
+            said = do(session, org.id)
             session.commit()
-            typer.echo(f"{org.name}: {done} in {time.perf_counter() - started:.1f} s")
+            detail = f" ({said})" if isinstance(said, str) else ""
+            typer.echo(f"{org.name}: {done}{detail} in {time.perf_counter() - started:.1f} s")
 
 
 @indicators_app.command("refresh")
@@ -245,6 +249,43 @@ def indicators_rebuild() -> None:
     with get_engine().begin() as conn:
         if conn.dialect.name == "postgresql":  # fresh statistics for the planner after a bulk write
             conn.execute(text("ANALYZE indicator_days, indicator_presence, indicator_person_activity"))
+
+
+def _links(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in counts.items() if n) or "all in step"
+
+
+@copies_app.command("check")
+def copies_check() -> None:
+    """Count, per organisation, the links whose copy of their record has drifted (a caseload or an indicator would
+    miscount them). Exits with 1 when any has: run it daily (cron, see the README) and mend with `copies repair`."""
+    from app import copies
+
+    drifted = 0
+
+    def check(session: Session, org_id) -> str:
+        nonlocal drifted
+        counts = copies.drifts(session, org_id)
+        drifted += sum(counts.values())
+        return _links(counts)
+
+    _each_organisation(check, "checked")
+    if drifted:
+        typer.echo(f"{drifted} link(s) out of step with their record: run `parcours copies repair`.")
+        raise typer.Exit(1)
+
+
+@copies_app.command("repair")
+def copies_repair() -> None:
+    """Rewrite every drifted copy from its record (the kept indicator figures follow at their next reading). Safe
+    while the app runs."""
+    from app import copies
+
+    def repair(session: Session, org_id) -> str:
+        counts = copies.repair(session, org_id)
+        return f"repaired {_links(counts)}" if any(counts.values()) else _links(counts)
+
+    _each_organisation(repair, "done")
 
 
 @app.command("bench-data")
