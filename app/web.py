@@ -104,19 +104,21 @@ env.globals["option_tags"] = option_tags
 TEAMS_INLINE = 6  # other teams shown as they are; more wait in a closed list
 
 
-def team_boxes(name: str, teams, chosen=(), mine=()) -> Markup:
+def team_boxes(name: str, teams, chosen=(), mine=(), kinds: bool = False) -> Markup:
     """A checkbox per team: the user's own teams and the chosen ones first, then the others, in a closed "Other
     teams" list when there are more than TEAMS_INLINE of them: a large organisation's form on a phone would
-    otherwise start with hundreds of boxes. Every box is in the form either way (nothing to load, works offline)."""
+    otherwise start with hundreds of boxes. Every box is in the form either way (nothing to load, works offline).
+    `kinds` adds each team's kind (patrol, rest area...), as the admin's forms show it."""
     picked = {str(chosen)} if isinstance(chosen, str | uuid.UUID) else {str(t) for t in chosen or ()}
     first_ids = picked | {str(t) for t in mine or ()}
 
     def box(team) -> str:
         value = str(team.id)
         mark = " checked" if value in picked else ""
+        kind = f' <small class="muted">{html.escape(_(TEAM_KINDS[team.kind]))}</small>' if kinds else ""
         return (
             f'<label class="check"><input type="checkbox" name="{html.escape(name)}" value="{html.escape(value)}"'
-            f"{mark}> {html.escape(team.name)}</label>"
+            f"{mark}> {html.escape(team.name)}{kind}</label>"
         )
 
     first = [box(t) for t in teams if str(t.id) in first_ids]

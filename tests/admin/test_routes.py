@@ -219,3 +219,26 @@ def test_audit_log_lists_sign_ins_and_admin_actions_with_filters(client, db):
     other_admin = make_user(db, make_org(db), role="admin")
     sign_in(client, db, other_admin)
     assert "user.sessions_revoked" not in client.get("/admin/audit").text
+
+
+def test_a_large_organisations_teams_wait_in_a_closed_list_behind_the_users_own(client, db):
+    """The user form on a phone starts with the user's teams (with their kind); the organisation's others wait in a
+    closed list, every box still in the form, and a refused form keeps its ticked team among the first."""
+    org, team, _admin_user = _admin(client, db)
+    others = [make_team(db, org, f"Équipe {i:02}", kind="rest_area") for i in range(8)]
+
+    def boxes(html: str) -> tuple[str, str]:
+        fieldset = html.split("<legend>Teams</legend>", 1)[1].split("</fieldset>", 1)[0]
+        first, _sep, rest = fieldset.partition("<details")
+        return first, rest
+
+    first, rest = boxes(client.get("/admin/users/new", headers=EN).text)
+    assert 'type="checkbox"' not in first and "Choose teams (9)" in rest
+    member = make_user(db, org, role="worker", teams=[others[2]])
+    first, rest = boxes(client.get(f"/admin/users/{member.id}", headers=EN).text)
+    assert f'value="{others[2].id}" checked> Équipe 02 <small class="muted">Rest area</small>' in first
+    assert "Other teams (8)" in rest and all(f'value="{t.id}"' in rest for t in [team, *others[3:]])
+    data = {"id": _new_form_id(client, "/admin/users/new"), "name": "Eli", "email": "nope", "role": "worker"}
+    refused = client.post("/admin/users", data={**data, "team_ids": [str(others[5].id)]}, headers=EN)
+    first, rest = boxes(refused.text)
+    assert refused.status_code == 422 and f'value="{others[5].id}" checked' in first
