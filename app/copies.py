@@ -9,7 +9,6 @@ of an organisation that no longer agree with their record; `repair` rewrites the
 per copy. `parcours copies check` runs the first every day (cron, README); `parcours copies repair` the second."""
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, update
@@ -24,35 +23,32 @@ class Copy:
     name: str  # the link table
     link: type
     record: type
-    on: Callable[[], ColumnElement[bool]]  # which record a link copies
-    values: Callable[[], dict[str, ColumnElement]]  # the link's column -> what it must hold, from the record
+    on: ColumnElement[bool]  # which record a link copies
+    values: dict[str, ColumnElement]  # the link's column -> what it must hold, from the record
 
 
-def _encounter_copy() -> dict[str, ColumnElement]:
-    return {"team_id": col(Encounter.team_id), "at": col(Encounter.at), "deleted_at": col(Encounter.deleted_at)}
-
-
+ENCOUNTER_COPY = {"team_id": col(Encounter.team_id), "at": col(Encounter.at), "deleted_at": col(Encounter.deleted_at)}
 COPIES = (
     Copy(
         "encounter_persons",
         EncounterPerson,
         Encounter,
-        lambda: col(EncounterPerson.encounter_id) == col(Encounter.id),
-        _encounter_copy,
+        col(EncounterPerson.encounter_id) == col(Encounter.id),
+        ENCOUNTER_COPY,
     ),
     Copy(
         "encounter_materials",
         EncounterMaterial,
         Encounter,
-        lambda: col(EncounterMaterial.encounter_id) == col(Encounter.id),
-        _encounter_copy,
+        col(EncounterMaterial.encounter_id) == col(Encounter.id),
+        ENCOUNTER_COPY,
     ),
     Copy(
         "need_persons",
         NeedPerson,
         Need,
-        lambda: col(NeedPerson.need_id) == col(Need.id),
-        lambda: {
+        col(NeedPerson.need_id) == col(Need.id),
+        {
             "open": case((and_(col(Need.status).in_(OPEN), col(Need.deleted_at).is_(None)), True), else_=False),
             "due_on": col(Need.due_on),
         },
@@ -61,8 +57,8 @@ COPIES = (
         "need_teams",
         NeedTeam,
         Need,
-        lambda: col(NeedTeam.need_id) == col(Need.id),
-        lambda: {
+        col(NeedTeam.need_id) == col(Need.id),
+        {
             "open": case((col(Need.status).in_(OPEN), True), else_=False),
             "urgent": col(Need.urgent),
             "due_on": func.coalesce(col(Need.due_on), NO_DUE_DATE),
@@ -73,17 +69,18 @@ COPIES = (
 )
 
 
-def _drifted(copy: Copy, org_id: uuid.UUID) -> list[ColumnElement[bool]]:
+def _drifted(copy: Copy, org_id: uuid.UUID) -> ColumnElement[bool]:
+    """The organisation's links of this copy that disagree with their record (joined on `copy.on`)."""
     link = copy.link.__table__  # type: ignore[attr-defined]
-    differs = [link.c[name].is_distinct_from(value) for name, value in copy.values().items()]
-    return [copy.on(), link.c.org_id == org_id, or_(*differs)]
+    differs = [link.c[name].is_distinct_from(value) for name, value in copy.values.items()]
+    return and_(link.c.org_id == org_id, or_(*differs))
 
 
 def drifts(session: Session, org_id: uuid.UUID) -> dict[str, int]:
     """The links of the organisation whose copy disagrees with their record, per copy (0 when in step)."""
     return {
         copy.name: session.exec(
-            select(func.count()).select_from(copy.link).join(copy.record, copy.on()).where(*_drifted(copy, org_id)[1:])
+            select(func.count()).select_from(copy.link).join(copy.record, copy.on).where(_drifted(copy, org_id))
         ).one()
         for copy in COPIES
     }
@@ -96,7 +93,7 @@ def repair(session: Session, org_id: uuid.UUID) -> dict[str, int]:
     repaired = {}
     for copy in COPIES:
         link = copy.link.__table__  # type: ignore[attr-defined]
-        result = session.execute(update(link).where(*_drifted(copy, org_id)).values(copy.values()))
+        result = session.execute(update(link).where(copy.on, _drifted(copy, org_id)).values(copy.values))
         repaired[copy.name] = result.rowcount
     session.expire_all()
     return repaired
