@@ -42,6 +42,33 @@ def test_the_app_speaks_french_to_a_french_phone(new_page):
     expect(page.locator(".team-card h1")).to_have_text("Espace de repos Rosa")
 
 
+BROKEN_WORDS = """[...document.querySelectorAll('nav.bottom a')].flatMap(a => {
+  const text = [...a.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+  const broken = [];
+  let at = 0;
+  for (const word of text.textContent.split(/(\\s+)/)) {
+    const range = document.createRange();
+    range.setStart(text, at);
+    range.setEnd(text, at + word.length);
+    if (word.trim() && range.getClientRects().length > 1) broken.push(word);
+    at += word.length;
+  }
+  return broken;
+})"""
+
+
+def test_the_admins_six_menu_labels_keep_their_words_whole(new_page):
+    """With six entries each has 60 px: "Indicateurs" was cut into "Indicateur / s"."""
+    for locale, home in (("fr-FR", "Accueil"), ("en-GB", "Home")):
+        page = new_page(locale=locale)
+        sign_in(page, "admin@horizon.demo")
+        page.goto("/persons")
+        nav = page.locator("nav.bottom a")
+        expect(nav).to_have_count(6)
+        expect(nav.first).to_contain_text(home)
+        assert page.evaluate(BROKEN_WORDS) == [], locale
+
+
 def test_every_demo_role_reaches_its_home(new_page):
     for role in ("admin", "coordinator", "health", "reception"):
         page = new_page()
