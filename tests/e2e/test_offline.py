@@ -279,7 +279,10 @@ def test_online_forms_kept_on_a_5xx_or_no_answer_land_once_when_the_server_is_ba
     page.unroute("**/encounters")
     page.unroute(f"**/persons/{person_id}/notes")
     page.unroute("**/checkins")
-    page.reload()  # the server is back: the outbox is sent on load
+    # The server is back: the outbox is sent on load. The counter starts hidden on every page: wait for the push,
+    # not just for "hidden" (under load the pull below came before it once, and found no encounter).
+    with page.expect_response(lambda r: "/api/sync/push" in r.url and r.status == 200, timeout=30_000):
+        page.reload()
     expect(page.locator("#outbox")).to_be_hidden(timeout=20_000)
     changes = _since(page, cursor)
     assert [c["id"] for c in changes if c["type"] == "encounter"] == [encounter_id]
