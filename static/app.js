@@ -75,6 +75,16 @@
     if (search) search.value = "";
     if (results) results.innerHTML = "";
   });
+  // A strip of tabs wider than the phone shows its current tab: "Health" or "Accommodation" sat off screen.
+  htmx.onLoad(function (root) {
+    var strips = root.matches && root.matches(".tabs") ? [root] : root.querySelectorAll(".tabs");
+    Array.prototype.forEach.call(strips, function (strip) {
+      var on = strip.querySelector("a.on");
+      if (!on || strip.scrollWidth <= strip.clientWidth) return;
+      var left = on.getBoundingClientRect().left - strip.getBoundingClientRect().left;
+      strip.scrollLeft += left - (strip.clientWidth - on.offsetWidth) / 2;
+    });
+  });
   // After a boosted form: the confirmation at the top is shown, or else the first error message.
   document.addEventListener("htmx:afterSettle", function (e) {
     if (!e.detail.boosted) return;

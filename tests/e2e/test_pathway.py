@@ -161,3 +161,27 @@ def test_a_stay_entered_and_exited(page):
     page.goto(person_url)
     expect(stays).to_contain_text("Not accommodated.")
     expect(page.locator(".timeline")).to_contain_text(re.compile(r"Left Hébergement ASSORE · R-5: Housing"))
+
+
+def test_the_current_tab_is_on_screen_when_the_tabs_are_wider_than_the_phone(new_page):
+    """The pathway's five tabs and a record's five are wider than 360 px: the current one is scrolled into view,
+    on a first load as after a tap (a boosted page). "Accommodation" and "Directory" sat off screen."""
+    page = new_page(locale="fr-FR")
+    sign_in(page, "coordinator@horizon.demo")
+    pick_team(page, "Coordination")
+
+    def current_tab_on_screen() -> None:  # in each strip of the page (the needs add their lists' strip)
+        tabs = page.locator("nav.tabs a.on")
+        expect(tabs.first).to_be_visible()
+        for i in range(tabs.count()):
+            expect(tabs.nth(i)).to_be_in_viewport(ratio=1)
+
+    page.goto("/structures")
+    current_tab_on_screen()
+    page.locator("nav.tabs a", has_text="Demandes").click()
+    expect(page).to_have_url(re.compile(r"/needs$"))
+    current_tab_on_screen()
+    page.goto("/needs")
+    page.locator("nav.tabs a", has_text="Hébergement").click()
+    expect(page).to_have_url(re.compile(r"/stays$"))
+    current_tab_on_screen()
