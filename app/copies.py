@@ -1,7 +1,7 @@
 """The copies some link tables keep of their record, so that a list or an indicator reads one index range instead
 of joining millions of rows (README, Indexes): an encounter's team, time and tombstone on its persons and
-materials (written by app/field/encounters.py), a need's list columns on its teams and persons (written by
-`_sync_copies` in app/needs/service.py).
+materials (written by app/field/encounters.py), a need's list columns on its teams and persons (`NEED_COPIES`,
+written by `_sync_copies` in app/needs/service.py).
 
 Each copy has one writer, and a copy that drifts from its record miscounts without a sound: a wrong "overdue
 needs" on the caseload, a deleted encounter still counted by the indicators. `drifts` counts, per copy, the links
@@ -11,11 +11,11 @@ per copy. `parcours copies check` runs the first every day (cron, README); `parc
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from app.models import Encounter, EncounterMaterial, EncounterPerson, Need, NeedPerson, NeedTeam
-from app.needs.service import NO_DUE_DATE, OPEN
+from app.models import Encounter, EncounterMaterial, EncounterPerson, Need
+from app.needs.service import NEED_COPIES
 
 
 @dataclass(frozen=True)
@@ -43,28 +43,9 @@ COPIES = (
         col(EncounterMaterial.encounter_id) == col(Encounter.id),
         ENCOUNTER_COPY,
     ),
-    Copy(
-        "need_persons",
-        NeedPerson,
-        Need,
-        col(NeedPerson.need_id) == col(Need.id),
-        {
-            "open": case((and_(col(Need.status).in_(OPEN), col(Need.deleted_at).is_(None)), True), else_=False),
-            "due_on": col(Need.due_on),
-        },
-    ),
-    Copy(
-        "need_teams",
-        NeedTeam,
-        Need,
-        col(NeedTeam.need_id) == col(Need.id),
-        {
-            "open": case((col(Need.status).in_(OPEN), True), else_=False),
-            "urgent": col(Need.urgent),
-            "due_on": func.coalesce(col(Need.due_on), NO_DUE_DATE),
-            "due_time": col(Need.due_time),
-            "closed_at": col(Need.completed_at),
-        },
+    *(
+        Copy(link.__tablename__, link, Need, col(link.need_id) == col(Need.id), values)  # type: ignore[attr-defined]
+        for link, values in NEED_COPIES.items()
     ),
 )
 

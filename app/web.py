@@ -121,8 +121,10 @@ def team_boxes(name: str, teams, chosen=(), mine=(), kinds: bool = False) -> Mar
             f"{mark}> {html.escape(team.name)}{kind}</label>"
         )
 
-    first = [box(t) for t in teams if str(t.id) in first_ids]
-    rest = [box(t) for t in teams if str(t.id) not in first_ids]
+    first: list[str] = []
+    rest: list[str] = []
+    for team in teams:
+        (first if str(team.id) in first_ids else rest).append(box(team))
     if len(rest) > TEAMS_INLINE:
         label = _("Other teams (%(n)s)", n=len(rest)) if first else _("Choose teams (%(n)s)", n=len(rest))
         rest = [f'<details class="more-filters"><summary>{html.escape(label)}</summary>{"".join(rest)}</details>']

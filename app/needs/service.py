@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, not_, or_
+from sqlalchemy import and_, case, not_, or_
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.access import Actor, get_or_404, scoped
@@ -572,26 +572,34 @@ def _set_links(session: Session, need: Need, persons, teams, cats) -> None:
     _sync_copies(session, need)
 
 
+# What a need's links copy of it (the one definition: `_sync_copies` writes it, app/copies.py checks and repairs it):
+# the link's column -> the need's value. The caseload counts open links of persons whose need is not deleted; the
+# team lists (which join needs) sort undated needs last.
+NEED_COPIES = {
+    NeedPerson: {
+        "open": case((and_(col(Need.status).in_(OPEN), col(Need.deleted_at).is_(None)), True), else_=False),
+        "due_on": col(Need.due_on),
+    },
+    NeedTeam: {
+        "open": case((col(Need.status).in_(OPEN), True), else_=False),
+        "urgent": col(Need.urgent),
+        "due_on": func.coalesce(col(Need.due_on), NO_DUE_DATE),
+        "due_time": col(Need.due_time),
+        "closed_at": col(Need.completed_at),
+    },
+}
+
+
 def _sync_copies(session: Session, need: Need) -> None:
-    """Keep the team lists' and the caseload's copies of the need in step (the one place that writes them)."""
-    session.exec(  # type: ignore[call-overload]
-        update(NeedPerson)
-        .where(col(NeedPerson.need_id) == need.id)
-        .values(open=need.status in OPEN and need.deleted_at is None, due_on=need.due_on)
-        .execution_options(synchronize_session=False)
-    )
-    session.exec(  # type: ignore[call-overload]
-        update(NeedTeam)
-        .where(col(NeedTeam.need_id) == need.id)
-        .values(
-            open=need.status in OPEN,
-            urgent=need.urgent,
-            due_on=need.due_on or NO_DUE_DATE,
-            due_time=need.due_time,
-            closed_at=need.completed_at,
+    """Keep the team lists' and the caseload's copies of the need in step (the one place that writes them): each
+    link rewritten from the need's row, flushed before."""
+    for link, values in NEED_COPIES.items():
+        session.exec(  # type: ignore[call-overload]
+            update(link)
+            .where(col(link.need_id) == need.id, col(link.need_id) == col(Need.id))
+            .values(values)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _plain(form: NeedForm) -> dict:
